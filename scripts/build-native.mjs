@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+// Builds native/jail.c (the only C in Hermetic) with the system C compiler.
+// Why a script and not node-gyp: the helper is a standalone executable, not an addon, and a
+// missing compiler must not fail `npm install` — the capability probe then reports
+// "jail helper: not built" and `strict` refuses to convert.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const src = join(root, 'native', 'jail.c');
+const outDir = join(root, 'native', 'build');
+const out = join(outDir, 'hermetic-jail');
+
+if (process.platform !== 'linux') {
+  console.log(`hermetic: the jail helper is Linux-only; skipped on ${process.platform}.`);
+  process.exit(0);
+}
+if (!existsSync(src)) process.exit(0);
+const cc = process.env.CC || 'cc';
+const probe = spawnSync(cc, ['--version'], { stdio: 'ignore' });
+if (probe.error || probe.status !== 0) {
+  console.log(`hermetic: no C compiler (${cc}) found; the kernel jail helper was NOT built. ` +
+    'Hermetic still runs, but `hermetic verify` will report "jail helper: not built" and ' +
+    'strict/paranoid modes will refuse to convert. Install a C compiler and run `npm run build:native`.');
+  process.exit(0);
+}
+mkdirSync(outDir, { recursive: true });
+const r = spawnSync(cc, ['-O2', '-Wall', '-Werror', '-std=gnu11', '-o', out, src], { stdio: 'inherit' });
+if (r.status !== 0) {
+  console.log('hermetic: building native/jail.c failed (see above); the jail helper is NOT available.');
+  process.exit(0);
+}

@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+// `npm test`: lint, type-check + build, then every test file under dist/test, run with Node's
+// test runner inside a network namespace that has nothing but `lo` (when the machine allows
+// one), so that "works with no network" is exercised on every run and no test can leak a
+// packet off the machine even if a guard has a hole.
+//
+//   node scripts/test.mjs [--no-lint] [--node PATH] [--no-netns] [PATH_PREFIX...]
+//
+// PATH_PREFIX filters test files by their path under test/ (e.g. `unit/isolation bypass`).
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync, existsSync } from 'node:fs';
+import { join, relative, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const flag = (name) => { const i = args.indexOf(name); if (i >= 0) { args.splice(i, 1); return true; } return false; };
+const opt = (name) => { const i = args.indexOf(name); if (i >= 0) { const v = args[i + 1]; args.splice(i, 2); return v; } return undefined; };
+const noLint = flag('--no-lint');
+const noNetns = flag('--no-netns') || process.env.HERMETIC_TEST_IN_NETNS === '1';
+const nodeBin = opt('--node') ?? process.execPath;
+const prefixes = args;
+
+function run(cmd, argv, extra = {}) {
+  const r = spawnSync(cmd, argv, { stdio: 'inherit', cwd: root, ...extra });
+  if (r.error) { console.error(`${cmd}: ${r.error.message}`); process.exit(1); }
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
+
+const bin = (n) => join(root, 'node_modules', '.bin', n);
+if (!noLint) {
+  console.log('» lint (eslint)');
+  run(bin('eslint'), ['.']);
+}
+console.log('» type-check + build (tsc, strict)');
+run(bin('tsc'), ['-p', 'tsconfig.json']);
+
+function walk(dir, out = []) {
+  if (!existsSync(dir)) return out;
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (name === 'fixtures') continue;
+    if (statSync(p).isDirectory()) walk(p, out);
+    else if (name.endsWith('.test.js')) out.push(p);
+  }
+  return out;
+}
+const testRoot = join(root, 'dist', 'test');
+let files = walk(testRoot).sort();
+if (prefixes.length) files = files.filter((f) => prefixes.some((p) => relative(testRoot, f).startsWith(p)));
+if (!files.length) { console.error('no test files matched'); process.exit(1); }
+
+const nodeArgs = ['--test', '--test-timeout=180000', '--test-reporter=spec', ...files];
+const env = { ...process.env, HERMETIC_TEST_NODE: nodeBin };
+// Proxy variables must not steer any test anywhere.
+for (const k of ['HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY', 'http_proxy', 'https_proxy', 'all_proxy', 'NO_PROXY', 'no_proxy']) delete env[k];
+
+if (!noNetns && process.platform === 'linux') {
+  // Real root: a plain new netns (tests may still create their own with `ip netns`).
+  // Anyone else: a user namespace mapping us to root in it, plus the netns.
+  const isRoot = process.getuid?.() === 0;
+  const unshareArgs = isRoot ? ['--net'] : ['--net', '--map-root-user'];
+  const probe = spawnSync('unshare', [...unshareArgs, 'true'], { stdio: 'pipe' });
+  if (!probe.error && probe.status === 0) {
+    console.log(`» tests (${files.length} files) inside a fresh network namespace: only lo, no route anywhere`);
+    const script = 'ip link set lo up 2>/dev/null || true; exec "$@"';
+    const r = spawnSync('unshare', [...unshareArgs, '--', 'sh', '-c', script, 'sh', nodeBin, ...nodeArgs],
+      { stdio: 'inherit', cwd: root, env: { ...env, HERMETIC_TEST_IN_NETNS: '1' } });
+    process.exit(r.status ?? 1);
+  }
+  const why = probe.error ? probe.error.message : String(probe.stderr).trim();
+  console.log(`» NOTE: could not create an offline network namespace (${why}); tests run in the host namespace`);
+}
+console.log(`» tests (${files.length} files)`);
+const r = spawnSync(nodeBin, nodeArgs, { stdio: 'inherit', cwd: root, env });
+process.exit(r.status ?? 1);

@@ -1,0 +1,47 @@
+// The one configuration schema. Every key has a default, so `hermetic serve` runs with no
+// configuration at all; every invalid value is reported by key with the allowed values.
+import { z } from 'zod';
+
+export const STRICTNESS_LEVELS = ['standard', 'strict', 'paranoid'] as const;
+export type Strictness = (typeof STRICTNESS_LEVELS)[number];
+
+export const configSchema = z
+  .object({
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.coerce.number().int().min(0).max(65535).default(7878),
+    dataDir: z.string().min(1),
+    strictness: z.enum(STRICTNESS_LEVELS).default('standard'),
+    /** Binding to a non-loopback address is refused unless this is set (then it is a critical event). */
+    allowNonLoopback: z.boolean().default(false),
+    rateLimit: z
+      .object({
+        max: z.coerce.number().int().min(1).default(100),
+        windowMs: z.coerce.number().int().min(1000).default(60_000),
+      })
+      .strict()
+      .default({ max: 100, windowMs: 60_000 }),
+    /** Largest accepted upload, bytes. */
+    uploadLimitBytes: z.coerce.number().int().min(1024).default(100 * 1024 * 1024),
+    jobTimeoutMs: z.coerce.number().int().min(1000).default(120_000),
+    workerMemoryMb: z.coerce.number().int().min(64).default(1024),
+    /** Warm worker pool size; 0 means "CPU count". */
+    poolSize: z.coerce.number().int().min(0).default(0),
+    /** Store user file names in job records and logs only when the user opts in. */
+    logFileNames: z.boolean().default(false),
+    /** Folder of user converter modules; default `<dataDir>/converters`. */
+    convertersDir: z.string().optional(),
+    /** Runtime monitor: /proc cross-check interval. */
+    monitorIntervalMs: z.coerce.number().int().min(100).default(5_000),
+    /** Violations before a worker is terminated in `standard` (strict/paranoid: 1). */
+    violationThreshold: z.coerce.number().int().min(1).default(3),
+    /** SIGTERM → SIGKILL grace period when terminating a violator. */
+    killGraceMs: z.coerce.number().int().min(0).default(2_000),
+    /** Periodic re-verification interval; 0 disables. */
+    verifyIntervalMs: z.coerce.number().int().min(0).default(10 * 60_000),
+    /** Result files are deleted after download or after this TTL. */
+    resultTtlMs: z.coerce.number().int().min(1000).default(60 * 60_000),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
