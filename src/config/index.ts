@@ -4,7 +4,7 @@ import { ZodError } from 'zod';
 import { configSchema, type Config } from './schema.js';
 import { defaultDataDir, fromEnv, fromFile, merge, ConfigFileError, type RawConfig } from './sources.js';
 
-export { STRICTNESS_LEVELS, configSchema, type Config, type Strictness } from './schema.js';
+export { STRICTNESS_LEVELS, configSchema, DEFAULT_VERIFY_POLICY, type Config, type Strictness, type VerifyPolicyEntry } from './schema.js';
 export { defaultDataDir } from './sources.js';
 
 /** A configuration error: exit code 2, message names the key and the allowed values. */

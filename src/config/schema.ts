@@ -5,6 +5,24 @@ import { z } from 'zod';
 export const STRICTNESS_LEVELS = ['standard', 'strict', 'paranoid'] as const;
 export type Strictness = (typeof STRICTNESS_LEVELS)[number];
 
+/**
+ * Verification policy (isolation/verify): per strictness, the least isolation level and the
+ * checks that must pass (or warn). `standard` always serves; it only reports. A check missing
+ * from the list still runs and is shown; it just does not decide.
+ */
+const verifyPolicyEntry = z
+  .object({
+    minLevel: z.enum(['unverified', 'runtime-only', 'kernel-enforced']),
+    required: z.array(z.string().min(1)),
+  })
+  .strict();
+export type VerifyPolicyEntry = z.infer<typeof verifyPolicyEntry>;
+export const DEFAULT_VERIFY_POLICY: Readonly<Record<Strictness, VerifyPolicyEntry>> = {
+  standard: { minLevel: 'runtime-only', required: ['tripwire.installed', 'tripwire.selftest'] },
+  strict: { minLevel: 'kernel-enforced', required: ['tripwire.installed', 'tripwire.selftest', 'jail.canary', 'server.bind'] },
+  paranoid: { minLevel: 'kernel-enforced', required: ['tripwire.installed', 'tripwire.selftest', 'jail.canary', 'server.bind', 'process.self'] },
+};
+
 export const configSchema = z
   .object({
     host: z.string().min(1).default('127.0.0.1'),
@@ -38,6 +56,12 @@ export const configSchema = z
     killGraceMs: z.coerce.number().int().min(0).default(2_000),
     /** Periodic re-verification interval; 0 disables. */
     verifyIntervalMs: z.coerce.number().int().min(0).default(10 * 60_000),
+    verifyPolicy: z
+      .object({ standard: verifyPolicyEntry, strict: verifyPolicyEntry, paranoid: verifyPolicyEntry })
+      .partial()
+      .strict()
+      .default({})
+      .transform((p): Record<Strictness, VerifyPolicyEntry> => ({ ...structuredClone(DEFAULT_VERIFY_POLICY), ...p })),
     /** Result files are deleted after download or after this TTL. */
     resultTtlMs: z.coerce.number().int().min(1000).default(60 * 60_000),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

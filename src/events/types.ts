@@ -87,3 +87,71 @@ export interface SandboxRunRecord {
   startedAt?: string;
   finishedAt?: string;
 }
+
+// ---- store API (implemented in store.ts) -------------------------------------------------
+
+/** What record() did with an event. `id` is the row that holds it (null when dropped). */
+export interface RecordResult {
+  id: number | null;
+  status: 'inserted' | 'aggregated' | 'dropped';
+}
+
+/** 'inserted': a new row; 'aggregated': an existing row's details.count grew. */
+export type RecordedChange = 'inserted' | 'aggregated';
+export type RecordedListener = (event: SecurityEvent, change: RecordedChange) => void;
+
+export interface EventStoreOptions {
+  dataDir: string;
+  /** Keep user file names in job records and event details (config.logFileNames). Default false. */
+  logFileNames?: boolean;
+  /** Identical events inside this window share one row. Default 10 s. */
+  aggregationWindowMs?: number;
+  /** Token bucket: sustained new rows per second (default 20) and burst (default 100). */
+  maxRowsPerSecond?: number;
+  burstRows?: number;
+  /** How often batched counters (aggregates, dropped events) are written. Default 1 s. */
+  flushIntervalMs?: number;
+  /** Database file name inside dataDir. Default 'hermetic.db'. */
+  fileName?: string;
+}
+
+export interface JobStore {
+  insert(job: JobRecord): void;
+  update(id: string, changes: Partial<Omit<JobRecord, 'id'>>): void;
+  get(id: string): JobRecord | null;
+  list(limit?: number): JobRecord[];
+}
+
+export interface SandboxRunStore {
+  /** Returns the run id. */
+  insert(run: SandboxRunRecord): number;
+  update(id: number, changes: Partial<SandboxRunRecord>): void;
+  get(id: number): (SandboxRunRecord & { id: number }) | null;
+  forJob(jobId: string): (SandboxRunRecord & { id: number })[];
+}
+
+export interface EventStore {
+  readonly file: string;
+  readonly driver: string;
+  /** Durable when it returns 'inserted' (synchronous=FULL, one transaction per row). */
+  record(event: NewSecurityEvent): RecordResult;
+  query(q?: EventQuery): EventPage;
+  /** Fires for every row inserted, and for every aggregated row when its count is written. */
+  onRecorded(fn: RecordedListener): () => void;
+  /** Occurrences by type (aggregated rows count details.count times). */
+  counts(): Partial<Record<SecurityEventType, number>>;
+  /** Occurrences of blocked attempts (network, DNS, P2P, process spawn). */
+  blockedAttempts(): number;
+  /** The most recent blocked-attempt row, if any. */
+  lastBlockedAttempt(): SecurityEvent | null;
+  /** Events dropped by the rate cap since open (also recorded as `events_dropped` rows). */
+  readonly dropped: number;
+  /** Write batched counters now. */
+  flush(): void;
+  jobs: JobStore;
+  sandboxRuns: SandboxRunStore;
+  close(): void;
+}
+
+/** Event types that are blocked attempts (what `hermetic status` counts). */
+export const BLOCKED_ATTEMPT_TYPES: readonly SecurityEventType[] = ['network_attempt', 'dns_blocked', 'p2p_blocked', 'process_spawn_blocked'];

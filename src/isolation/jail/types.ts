@@ -16,6 +16,22 @@ export interface Capabilities {
   helperBuilt: boolean;
   helperPath: string | null;
   layers: Record<LayerName, LayerProbe>;
+  /** Layers the probe was told to pretend unavailable (fault injection), if any. */
+  faults?: LayerName[];
+  /** The Node binary the node-permission layer was probed on. */
+  nodePath?: string;
+}
+
+/** Options of probe(); results are cached per process for each distinct option set. */
+export interface ProbeOptions {
+  /** Fault injection: layers to treat as refused by the kernel. Also read from
+   *  HERMETIC_JAIL_FAULT (comma-separated layer names). The helper itself takes the failure
+   *  path, so the probe, spawn() and the canary all see the same refusal. */
+  fault?: LayerName[];
+  /** Node binary whose permission model is probed (default: the running one). */
+  nodePath?: string;
+  /** Ignore the cache. */
+  refresh?: boolean;
 }
 
 /** A blocked attempt reported by the supervisor (seccomp user notification). */
@@ -28,6 +44,11 @@ export interface JailAttempt {
   port?: number;
   path?: string;
   ts: string;
+  /** Error the call got: 'EPERM' (or 'ENOSYS' for io_uring). */
+  errno?: string;
+  /** socket(): protocol number; sendto(): flags (e.g. MSG_FASTOPEN). */
+  protocol?: number;
+  flags?: number;
 }
 
 export interface LayerState {
@@ -54,13 +75,25 @@ export interface JailSpawnOptions {
   nodePermission?: { allowFsRead?: string[]; allowFsWrite?: string[]; allowChildProcess?: boolean; allowWorker?: boolean; allowAddons?: boolean };
   /** Install the tripwire in a Node child via --import. */
   tripwire?: boolean;
+  /** Treat the command as a Node binary (permission model, tripwire). Default: detected from its name. */
+  node?: boolean;
+  /** Report blocked attempts through the supervisor (default true). false: denied in-kernel, silently (benchmarks). */
+  report?: boolean;
+  /** Fault injection (see ProbeOptions.fault); merged with HERMETIC_JAIL_FAULT. */
+  fault?: LayerName[];
 }
 
 export interface JailHandle {
+  /** The supervisor process (stdio and the Node IPC channel reach the jailed command through it). */
   child: ChildProcess;
+  /** The jailed command's pid (host view). */
   pid: number;
+  /** /proc/<pid>/stat field 22 of the jailed command, for pid-reuse safety (0 if unknown). */
+  startTime: number;
+  /** The supervisor's pid (= child.pid), or null when no helper runs (no kernel layer). */
+  supervisorPid: number | null;
   layers: LayerState[];
-  /** Emits 'attempt' (JailAttempt) for every blocked attempt the supervisor reports. */
+  /** Emits 'attempt' (JailAttempt) for every blocked attempt the supervisor reports, 'timeout' when timeoutMs killed the tree. */
   events: EventEmitter;
   attempts: JailAttempt[];
   /** Kill the whole tree (pidfd). */

@@ -1,0 +1,125 @@
+// The dependency graph as installed on disk, found the way Node itself finds packages:
+// from each package folder, look in ./node_modules/NAME, then in every parent folder's
+// node_modules. Walking the graph (rather than listing node_modules) gives the real
+// production/dev split and also finds dependencies hoisted above the audited root.
+import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
+import type { Finding, PackageManifest, PackageNode } from './types.js';
+
+export class ManifestError extends Error {
+  readonly code = 'AUDIT_MANIFEST';
+}
+
+export function readManifest(dir: string): PackageManifest {
+  const file = join(dir, 'package.json');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ManifestError(`cannot read ${file}: ${(e as Error).message}`);
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
+    return parsed as PackageManifest;
+  } catch (e) {
+    throw new ManifestError(`invalid ${file}: ${(e as Error).message}`);
+  }
+}
+
+function isDir(p: string): boolean {
+  try { return statSync(p).isDirectory(); } catch { return false; }
+}
+
+/** Node's lookup: the first FOLDER/node_modules/NAME from `fromDir` up to the filesystem root. */
+export function resolvePackageDir(name: string, fromDir: string): string | null {
+  let dir = fromDir;
+  for (;;) {
+    // A package's own folder may itself be named node_modules/x; skip looking in node_modules/node_modules.
+    if (!dir.endsWith(`${sep}node_modules`)) {
+      const candidate = join(dir, 'node_modules', name);
+      if (isDir(candidate) && isFile(join(candidate, 'package.json'))) return realpathSync(candidate);
+    }
+    const up = dirname(dir);
+    if (up === dir) return null;
+    dir = up;
+  }
+}
+
+function isFile(p: string): boolean {
+  try { return statSync(p).isFile(); } catch { return false; }
+}
+
+interface Edge { name: string; optional: boolean }
+
+function runtimeEdges(m: PackageManifest): Edge[] {
+  const edges: Edge[] = [];
+  const optional = new Set(Object.keys(m.optionalDependencies ?? {}));
+  for (const name of Object.keys(m.dependencies ?? {})) edges.push({ name, optional: optional.has(name) });
+  for (const name of optional) if (!m.dependencies?.[name]) edges.push({ name, optional: true });
+  // Peers are loaded at run time too; npm >= 7 installs them unless marked optional.
+  for (const name of Object.keys(m.peerDependencies ?? {})) {
+    edges.push({ name, optional: m.peerDependenciesMeta?.[name]?.optional === true });
+  }
+  return edges;
+}
+
+export interface DependencyGraph {
+  rootDir: string;
+  rootManifest: PackageManifest;
+  packages: PackageNode[];
+  /** Declared, non-optional dependencies that are not installed (notes). */
+  missing: Finding[];
+}
+
+/**
+ * Walk from the root's dependencies (and devDependencies unless `prod`). A package reached
+ * through any production path is production; one reached only through dev paths is dev.
+ */
+export function buildGraph(root: string, prod: boolean): DependencyGraph {
+  const rootDir = realpathSync(root);
+  const rootManifest = readManifest(rootDir);
+  const byDir = new Map<string, PackageNode>();
+  const missing: Finding[] = [];
+  const rel = (d: string): string => relative(rootDir, d).split(sep).join('/') || '.';
+
+  // Breadth-first, production roots first, so that `dev` is false wherever a prod path exists.
+  const visit = (starts: Edge[], dev: boolean): void => {
+    const queue: Array<{ edge: Edge; from: string; fromNode: PackageNode | null }> =
+      starts.map((edge) => ({ edge, from: rootDir, fromNode: null }));
+    while (queue.length) {
+      const { edge, from, fromNode } = queue.shift() as (typeof queue)[number];
+      const dir = resolvePackageDir(edge.name, from);
+      if (!dir) {
+        if (!edge.optional) {
+          missing.push({
+            rule: 'missing-dependency', level: 'note',
+            package: fromNode?.name ?? rootManifest.name ?? '(root)', version: fromNode?.version ?? rootManifest.version ?? '',
+            packagePath: fromNode ? fromNode.relPath : '.', message: `dependency '${edge.name}' is declared but not installed`, subject: edge.name,
+          });
+        }
+        continue;
+      }
+      const seen = byDir.get(dir);
+      if (seen) {
+        if (!dev && seen.dev) seen.dev = false; // cannot happen with prod-first BFS, kept for safety
+        continue;
+      }
+      let manifest: PackageManifest;
+      try { manifest = readManifest(dir); } catch { continue; }
+      const node: PackageNode = {
+        name: manifest.name ?? edge.name,
+        version: manifest.version ?? '0.0.0',
+        dir, relPath: rel(dir), dev, manifest,
+      };
+      byDir.set(dir, node);
+      for (const e of runtimeEdges(manifest)) queue.push({ edge: e, from: dir, fromNode: node });
+    }
+  };
+
+  visit(runtimeEdges({ ...rootManifest, peerDependencies: {} }), false);
+  if (!prod) visit(Object.keys(rootManifest.devDependencies ?? {}).map((name) => ({ name, optional: false })), true);
+
+  const packages = [...byDir.values()].sort((a, b) => a.relPath.localeCompare(b.relPath));
+  return { rootDir, rootManifest, packages, missing };
+}

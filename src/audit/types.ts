@@ -1,0 +1,133 @@
+// Shapes shared by the dependency audit: what a package is, what a finding is, what a
+// waiver is, and the report that every output format (table, JSON, SARIF) is made from.
+
+/** error and warning fail the audit unless waived; a note is information only. */
+export type FindingLevel = 'error' | 'warning' | 'note';
+
+export type RuleId =
+  | 'signature/p2p'
+  | 'signature/telemetry'
+  | 'signature/update_check'
+  | 'signature/connectivity_probe'
+  | 'signature/runtime_download'
+  | 'install-script'
+  | 'runtime-download'
+  | 'native-addon'
+  | 'network-module'
+  | 'network-module-metadata'
+  | 'network-global'
+  | 'network-program'
+  | 'p2p-import'
+  | 'child-process'
+  | 'dynamic-require'
+  | 'dynamic-code'
+  | 'parse-failure'
+  | 'lexical-scan'
+  | 'missing-dependency';
+
+export interface Finding {
+  rule: RuleId;
+  level: FindingLevel;
+  /** Package name and version (the audited package, not the one it imports). */
+  package: string;
+  version: string;
+  /** Path of the package folder relative to the audited root (e.g. `node_modules/a/node_modules/b`). */
+  packagePath: string;
+  /** File relative to the package folder; absent for package-level findings. */
+  file?: string;
+  line?: number;
+  column?: number;
+  /** What was seen, e.g. `require('http')` or `postinstall: node install.js`. */
+  message: string;
+  /** The thing itself (module specifier, global name, script name) for grouping and waivers. */
+  subject?: string;
+}
+
+export interface WaivedFinding extends Finding {
+  waiver: { reason: string; index: number };
+}
+
+export interface PackageNode {
+  name: string;
+  version: string;
+  /** Absolute real path of the package folder. */
+  dir: string;
+  /** Relative to the audit root, with forward slashes. */
+  relPath: string;
+  /** Reachable only through devDependencies of the root. */
+  dev: boolean;
+  /** package.json as parsed (only the fields we read are typed). */
+  manifest: PackageManifest;
+}
+
+export interface PackageManifest {
+  name?: string;
+  version?: string;
+  type?: string;
+  dependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+  peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+  devDependencies?: Record<string, string>;
+  scripts?: Record<string, string>;
+  gypfile?: boolean;
+  binary?: Record<string, unknown>;
+  allowScripts?: Record<string, boolean>;
+}
+
+export interface ScanStats {
+  packages: number;
+  /** JavaScript files looked at (.js/.mjs/.cjs). */
+  files: number;
+  /** Files parsed into an AST (the rest were proven free of trigger tokens lexically). */
+  parsed: number;
+  /** Files too large to parse: scanned with the lexical rules only (each also gets a note). */
+  lexicalOnly: number;
+  parseFailures: number;
+  bytes: number;
+  durationMs: number;
+}
+
+export interface AuditOptions {
+  /** Project folder whose package.json is the root of the dependency graph. */
+  root: string;
+  /** Only the production graph (dependencies + optionalDependencies + their peers). */
+  prod: boolean;
+  /** Parse every file instead of skipping files that contain no trigger token. */
+  deep?: boolean;
+  /** Files larger than this are not parsed, only scanned lexically. Default 8 MiB. */
+  maxParseBytes?: number;
+  /** Waiver file; null means none. */
+  allowFile?: string | null;
+}
+
+export interface UnusedWaiver {
+  index: number;
+  package: string;
+  rule: string;
+}
+
+export interface PackageSummary {
+  name: string;
+  version: string;
+  relPath: string;
+  dev: boolean;
+  files: number;
+  /** Hosts of URL literals found in the code (information: where the code *could* point). */
+  urlHosts: string[];
+}
+
+export interface AuditReport {
+  tool: { name: 'hermetic-audit'; version: string };
+  root: string;
+  scope: 'prod' | 'all';
+  stats: ScanStats;
+  packages: PackageSummary[];
+  /** Findings that fail the audit (error/warning, not waived). */
+  findings: Finding[];
+  waived: WaivedFinding[];
+  notes: Finding[];
+  unusedWaivers: UnusedWaiver[];
+  /** true when `findings` is empty. */
+  ok: boolean;
+}

@@ -1,0 +1,110 @@
+// `hermetic serve`: configuration → tripwire (before any other module is loaded, so nothing
+// imported later can open a connection unseen) → store → app → listen on loopback.
+import { parseArgs } from 'node:util';
+import { loadConfig, type Config } from '../config/index.js';
+import { EXIT, UsageError, type Command } from './command.js';
+
+const USAGE = `Usage: hermetic serve [options]
+
+Serve the web UI and the HTTP API on loopback (default http://127.0.0.1:7878/) and print the
+URL with the API token (the token is created on first start, in <data dir>/token, mode 0600).
+
+Options:
+  --port N               port (default 7878; 0 picks a free one)
+  --host H               127.0.0.1 (default), ::1 or localhost; anything else is refused
+  --allow-non-loopback   serve on a non-loopback --host anyway (recorded as a critical event)
+  --strictness L         standard | strict | paranoid
+  --data-dir D           where the database, token and config.json live
+  --log-level L          fatal | error | warn | info | debug | trace | silent
+  -h, --help             this text
+
+Environment: HERMETIC_LISTEN_FD=N serves on an inherited, already-bound socket (paranoid launcher).
+Logs go to stderr as JSON lines (pino); the URL goes to stdout.
+
+Exit codes: 0 stopped by SIGINT/SIGTERM, 1 failure (e.g. port in use), 2 usage or
+configuration error (incl. a non-loopback --host without --allow-non-loopback).`;
+
+export function parseServeFlags(argv: string[]): Record<string, unknown> {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      allowPositionals: false,
+      strict: true,
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        'allow-non-loopback': { type: 'boolean' },
+        strictness: { type: 'string' },
+        'data-dir': { type: 'string' },
+        'log-level': { type: 'string' },
+      },
+    }));
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}\n\n${USAGE}`);
+  }
+  return {
+    port: values.port,
+    host: values.host,
+    allowNonLoopback: values['allow-non-loopback'],
+    strictness: values.strictness,
+    dataDir: values['data-dir'],
+    logLevel: values['log-level'],
+  };
+}
+
+async function serve(config: Config): Promise<number> {
+  // FIRST: the in-process guard. Everything below (Fastify, SQLite, converters) loads after it.
+  const tripwire = await import('../isolation/tripwire/index.js');
+  tripwire.install();
+  const { startServer, StartError } = await import('../server/index.js');
+  const { version } = await import('../version.js');
+
+  let server;
+  try {
+    server = await startServer(config);
+  } catch (e) {
+    if (e instanceof StartError) {
+      console.error(`hermetic: ${e.message}`);
+      return e.exitCode;
+    }
+    throw e;
+  }
+  const { ctx } = server;
+  // Attempts in this process go to the event log. When the runtime monitor is wired it
+  // records them itself (with its policy), so they are not recorded twice.
+  const unsubscribe = ctx.monitor ? () => {} : tripwire.onAttempt((a) => { ctx.store.record(tripwire.eventForAttempt(a)); });
+
+  console.log(`Hermetic ${version} serving on ${server.url} (${ctx.bind?.nonLoopback ? 'NON-LOOPBACK' : 'loopback only'}, strictness ${config.strictness})`);
+  console.log(`Open: ${server.tokenUrl}`);
+  console.log('Press Ctrl+C to stop.');
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        console.error(`hermetic: ${signal} again, exiting without finishing the shutdown`);
+        process.exit(EXIT.FAILURE);
+      }
+      stopping = true;
+      ctx.logger.info({ signal }, 'shutting down');
+      unsubscribe();
+      server.close().then(
+        () => resolve(EXIT.OK),
+        (e: unknown) => { console.error(`hermetic: shutdown failed: ${(e as Error).message}`); resolve(EXIT.FAILURE); },
+      );
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+export const command: Command = {
+  name: 'serve',
+  summary: 'serve the web UI and API on 127.0.0.1 (prints the URL with the token)',
+  usage: USAGE,
+  async run(argv) {
+    const config = loadConfig({ flags: parseServeFlags(argv) });
+    return serve(config);
+  },
+};

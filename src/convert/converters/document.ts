@@ -1,0 +1,73 @@
+// Documents: DOCX (mammoth) → HTML / Markdown / text; Markdown → HTML (markdown-it);
+// HTML → Markdown (turndown) / text. Raw HTML inside Markdown is escaped, and no converter
+// follows links or loads remote images: the output is text, references stay references.
+import mammoth from 'mammoth';
+import MarkdownIt from 'markdown-it';
+import TurndownService from 'turndown';
+import { z } from 'zod';
+import type { Converter } from '../types.js';
+import { ConvertError } from '../errors.js';
+import { inspectZip, decodeUtf8 } from '../guards/index.js';
+
+const options = z
+  .object({
+    /** Wrap HTML output in a minimal standalone page. */
+    standalone: z.coerce.boolean().default(false),
+  })
+  .strict();
+
+const md = new MarkdownIt({ html: false, linkify: false, typographer: false });
+
+function turndown(): TurndownService {
+  const t = new TurndownService({ headingStyle: 'atx', codeBlockStyle: 'fenced', bulletListMarker: '-' });
+  // Scripts and styles are not content; dropping them keeps them out of the Markdown.
+  t.remove(['script', 'style', 'iframe', 'object', 'embed']);
+  return t;
+}
+
+function page(body: string): string {
+  // A CSP that forbids every fetch: opening the result in a browser cannot phone anywhere.
+  return `<!doctype html>\n<html><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'"><title>Converted document</title></head>\n<body>\n${body}\n</body></html>\n`;
+}
+
+function htmlToText(html: string): string {
+  // Turndown to Markdown, then strip the Markdown punctuation that carries no text.
+  return turndown().turndown(html).replace(/^#+\s+/gm, '').replace(/\*\*|__/g, '').replace(/!\[[^\]]*\]\([^)]*\)/g, '') + '\n';
+}
+
+async function docxToHtml(data: Buffer): Promise<string> {
+  await inspectZip(data);
+  try {
+    // externalFileAccess false: a DOCX that links an image by path must not read the disk.
+    const r = await mammoth.convertToHtml({ buffer: data }, { externalFileAccess: false } as Parameters<typeof mammoth.convertToHtml>[1]);
+    return r.value;
+  } catch (e) {
+    throw new ConvertError('INVALID_INPUT', `DOCX could not be read: ${(e as Error).message}`);
+  }
+}
+
+export const documentConverter: Converter<typeof options> = {
+  manifest: {
+    id: 'document',
+    title: 'Documents (DOCX, Markdown, HTML)',
+    from: ['docx', 'md', 'html'],
+    to: ['html', 'md', 'txt'],
+    pairs: [['docx', 'html'], ['docx', 'md'], ['docx', 'txt'], ['md', 'html'], ['md', 'txt'], ['html', 'md'], ['html', 'txt']],
+    options,
+  },
+  async convert(input, opts) {
+    let html: string;
+    if (input.from === 'docx') html = await docxToHtml(input.data);
+    else if (input.from === 'md') html = md.render(decodeUtf8(input.data, 'Markdown'));
+    else if (input.from === 'html') html = decodeUtf8(input.data, 'HTML');
+    else throw new ConvertError('NO_CONVERTER', `document cannot read ${input.from}`);
+    let out: string;
+    switch (input.to) {
+      case 'html': out = opts.standalone ? page(html) : html; break;
+      case 'md': out = turndown().turndown(html) + '\n'; break;
+      case 'txt': out = htmlToText(html); break;
+      default: throw new ConvertError('NO_CONVERTER', `document cannot write ${input.to}`);
+    }
+    return { data: Buffer.from(out, 'utf8'), format: input.to };
+  },
+};

@@ -1,0 +1,58 @@
+// OCR with tesseract.js 7 and the English model installed with the package
+// (@tesseract.js-data/eng). langPath is that local folder and cacheMethod 'none', so tesseract
+// neither downloads a model from its default CDN nor writes a cache; the image is handed over
+// as a buffer (a string would be treated as a path or URL).
+import { createRequire } from 'node:module';
+import { createWorker, OEM } from 'tesseract.js';
+import { z } from 'zod';
+import type { Converter } from '../types.js';
+import { ConvertError } from '../errors.js';
+import { openImage, imageError } from './image.js';
+
+const require = createRequire(import.meta.url);
+/** The installed model folder: <node_modules>/@tesseract.js-data/eng/4.0.0 (eng.traineddata.gz). */
+export const ENG_LANG_PATH: string = (require('@tesseract.js-data/eng') as { langPath: string }).langPath;
+
+const options = z
+  .object({
+    /** Page segmentation mode (tesseract PSM), default automatic. */
+    psm: z.coerce.number().int().min(0).max(13).optional(),
+  })
+  .strict();
+
+export const ocrConverter: Converter<typeof options> = {
+  manifest: {
+    id: 'ocr',
+    title: 'OCR: text from images (tesseract.js, English, local model)',
+    from: ['png', 'jpeg', 'webp', 'tiff', 'gif'],
+    to: ['txt'],
+    options,
+    // tesseract.js runs its engine in a worker thread.
+    needs: { workerThreads: true },
+  },
+  async convert(input, opts) {
+    let png: Buffer;
+    try {
+      // Greyscale PNG through sharp: the pixel limit applies, and tesseract gets one clean format.
+      png = await openImage(input.data).rotate().greyscale().png().toBuffer();
+    } catch (e) {
+      throw imageError(e);
+    }
+    const worker = await createWorker('eng', OEM.LSTM_ONLY, {
+      langPath: ENG_LANG_PATH,
+      gzip: true,
+      cacheMethod: 'none',
+      // errorHandler keeps a tesseract error a rejected promise instead of an uncaught throw.
+      errorHandler: () => {},
+    });
+    try {
+      if (opts.psm !== undefined) await worker.setParameters({ tessedit_pageseg_mode: String(opts.psm) as never });
+      const r = await worker.recognize(png);
+      return { data: Buffer.from(r.data.text, 'utf8'), format: 'txt' };
+    } catch (e) {
+      throw new ConvertError('INVALID_INPUT', `OCR failed: ${(e as Error).message}`);
+    } finally {
+      await worker.terminate();
+    }
+  },
+};

@@ -1,0 +1,49 @@
+// Every format Hermetic knows by id, with its media type and file extension. One table, so the
+// API, the CLI and detection agree on names.
+export const FORMATS = {
+  png: { mediaType: 'image/png', ext: 'png', text: false },
+  jpeg: { mediaType: 'image/jpeg', ext: 'jpg', text: false },
+  webp: { mediaType: 'image/webp', ext: 'webp', text: false },
+  avif: { mediaType: 'image/avif', ext: 'avif', text: false },
+  tiff: { mediaType: 'image/tiff', ext: 'tiff', text: false },
+  gif: { mediaType: 'image/gif', ext: 'gif', text: false },
+  pdf: { mediaType: 'application/pdf', ext: 'pdf', text: false },
+  docx: { mediaType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', ext: 'docx', text: false },
+  xlsx: { mediaType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', ext: 'xlsx', text: false },
+  csv: { mediaType: 'text/csv; charset=utf-8', ext: 'csv', text: true },
+  json: { mediaType: 'application/json; charset=utf-8', ext: 'json', text: true },
+  yaml: { mediaType: 'application/yaml; charset=utf-8', ext: 'yaml', text: true },
+  toml: { mediaType: 'application/toml; charset=utf-8', ext: 'toml', text: true },
+  md: { mediaType: 'text/markdown; charset=utf-8', ext: 'md', text: true },
+  html: { mediaType: 'text/html; charset=utf-8', ext: 'html', text: true },
+  txt: { mediaType: 'text/plain; charset=utf-8', ext: 'txt', text: true },
+} as const;
+
+export type FormatId = keyof typeof FORMATS;
+
+export const FORMAT_IDS = Object.keys(FORMATS) as FormatId[];
+
+/** Extension aliases users type (`hermetic convert a.jpeg --to jpg`). */
+const ALIASES: Record<string, FormatId> = {
+  jpg: 'jpeg', jpeg: 'jpeg', tif: 'tiff', yml: 'yaml', markdown: 'md', htm: 'html', text: 'txt',
+};
+
+export function isFormatId(s: string): s is FormatId {
+  return Object.prototype.hasOwnProperty.call(FORMATS, s);
+}
+
+/** Normalise a user-typed format or extension to a FormatId, or null. */
+export function toFormatId(s: string | undefined | null): FormatId | null {
+  if (!s) return null;
+  const k = s.toLowerCase().replace(/^\./, '');
+  if (isFormatId(k)) return k;
+  return ALIASES[k] ?? null;
+}
+
+export function mediaTypeOf(f: FormatId): string {
+  return FORMATS[f].mediaType;
+}
+
+export function extOf(f: FormatId): string {
+  return FORMATS[f].ext;
+}

@@ -1,0 +1,64 @@
+// Job folders: <dataDir>/jobs/<slot>/{in,out}. A folder is made for each warm worker before
+// it starts (the jail's write grant must be known at spawn time), and becomes a job's folder
+// when that worker gets the job. Everything is 0700/0600 and owned by us; the worker may write
+// ONLY out/ (the jail's allowWrite); in/ is made read-only once the input is in place.
+import { mkdirSync, mkdtempSync, chmodSync, rmSync, writeFileSync, lstatSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface JobFolder {
+  root: string;
+  inDir: string;
+  outDir: string;
+}
+
+export function jobsRoot(dataDir: string): string {
+  const root = join(dataDir, 'jobs');
+  mkdirSync(root, { recursive: true, mode: 0o700 });
+  chmodSync(root, 0o700);
+  return root;
+}
+
+export function createJobFolder(root: string): JobFolder {
+  const dir = mkdtempSync(join(root, 'w-'));
+  chmodSync(dir, 0o700);
+  const inDir = join(dir, 'in');
+  const outDir = join(dir, 'out');
+  mkdirSync(inDir, { mode: 0o700 });
+  mkdirSync(outDir, { mode: 0o700 });
+  return { root: dir, inDir, outDir };
+}
+
+/** Put the input in place under a fixed name (the user's name never touches the disk), then seal in/. */
+export function writeInput(f: JobFolder, data: Buffer): string {
+  const file = join(f.inDir, 'input');
+  writeFileSync(file, data, { mode: 0o400, flag: 'wx' });
+  chmodSync(f.inDir, 0o500);
+  return file;
+}
+
+/** Check the worker's output: a regular file (not a symlink) directly in out/, within the cap. */
+export function checkOutput(f: JobFolder, file: string, maxBytes: number): { ok: true; bytes: number } | { ok: false; reason: string } {
+  if (!file.startsWith(f.outDir + '/') || file.slice(f.outDir.length + 1).includes('/')) return { ok: false, reason: 'result outside the output folder' };
+  let st;
+  try { st = lstatSync(file); } catch { return { ok: false, reason: 'result file missing' }; }
+  if (!st.isFile()) return { ok: false, reason: 'result is not a regular file' };
+  if (st.size > maxBytes) return { ok: false, reason: `result is ${st.size} bytes (limit ${maxBytes})` };
+  return { ok: true, bytes: st.size };
+}
+
+export function removeJobFolder(f: JobFolder): void {
+  // in/ was sealed 0500: reopen it so rm can unlink the input.
+  try { chmodSync(f.inDir, 0o700); } catch {}
+  rmSync(f.root, { recursive: true, force: true });
+}
+
+/** Leftovers from a previous run (crash, kill -9) are removed at start-up. */
+export function sweepJobsRoot(root: string): number {
+  let n = 0;
+  for (const name of readdirSync(root)) {
+    if (!name.startsWith('w-')) continue;
+    removeJobFolder({ root: join(root, name), inDir: join(root, name, 'in'), outDir: join(root, name, 'out') });
+    n++;
+  }
+  return n;
+}

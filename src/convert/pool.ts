@@ -1,0 +1,284 @@
+// The warm, single-use worker pool. `size` workers are kept started and ready (converter
+// modules imported) inside the jail; each is handed exactly one job and then killed; a
+// replacement is spawned as soon as one is taken. Spawn failures are not hidden: waiting jobs
+// fail with the reason (ISOLATION_INSUFFICIENT when the jail refused a required layer).
+import { EventEmitter } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import type { JailHandle, JailSpawnOptions, LayerName, LayerState } from '../isolation/jail/types.js';
+import type { Monitor, WatchedProcess } from '../isolation/monitor/types.js';
+import type { ConverterInfo } from './catalog.js';
+import { ConvertError } from './errors.js';
+import { createJobFolder, removeJobFolder, type JobFolder } from './jobdir.js';
+import { isReady, type ReadyMessage } from './protocol.js';
+import { processStartTime } from './proc.js';
+
+/** jail.spawn (or anything with its contract). */
+export type JailSpawn = (cmd: string, args: string[], opts: JailSpawnOptions) => JailHandle | Promise<JailHandle>;
+
+/** What the pool uses of the monitor (a Monitor from isolation/monitor satisfies it). */
+export type WorkerMonitor = Pick<Monitor, 'watch' | 'attachChild' | 'attachJail' | 'checkNetns' | 'events'>;
+
+export const KERNEL_LAYERS: readonly LayerName[] = ['namespace', 'seccomp', 'landlock'];
+
+export interface PoolOptions {
+  size: number;
+  spawn: JailSpawn;
+  jobsRoot: string;
+  /** Worker heap cap (--max-old-space-size) and the jail's memory rlimit, MiB. */
+  memoryMb: number;
+  /** Folder of user converter plugins, readable by workers. */
+  convertersDir?: string | undefined;
+  /** Layers the jail must apply (spawn fails otherwise). */
+  require?: LayerName[];
+  /** strict/paranoid: at least this many kernel layers in force, or the worker is refused. */
+  minKernelLayers?: number;
+  /** Tripwire inside workers (always true in production; tests of the kernel layers alone turn it off). */
+  tripwire?: boolean;
+  monitor?: WorkerMonitor | undefined;
+  /** SIGTERM → SIGKILL grace when the monitor terminates a worker. */
+  killGraceMs?: number;
+  readyTimeoutMs?: number;
+  nodePath?: string;
+  workerScript?: string;
+  /** Folders workers may read besides the job's in/ (the package root with node_modules). */
+  readRoots?: string[];
+}
+
+export interface WarmWorker {
+  handle: JailHandle;
+  folder: JobFolder;
+  pid: number;
+  startTime: number;
+  catalog: ConverterInfo[];
+  layers: LayerState[];
+  spawnedAt: number;
+  readyAt: number;
+  /** Last bytes of stderr, to tell an out-of-memory death from a crash. */
+  stderrTail(): string;
+  /** Tripwire attempts this worker reported over IPC (the monitor records them; we count them for the sandbox run). */
+  readonly tripwireAttempts: number;
+  /** Set when the monitor terminated this worker; the culprit comes from its notice. */
+  terminated: { reason: string; culprit?: string } | null;
+  /** Re-register with the monitor under the job id (detach the warm-up registration). */
+  bindJob(jobId: string): void;
+  /** Kill the tree, wait for exit, remove the job folder unless `keepFolder`. */
+  dispose(opts?: { keepFolder?: boolean }): Promise<void>;
+  readonly exited: boolean;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+export interface PoolStats {
+  size: number;
+  ready: number;
+  starting: number;
+  spawned: number;
+  spawnFailures: number;
+  lastSpawnError: string | null;
+  averageWarmMs: number | null;
+}
+
+export class WarmPool {
+  readonly events = new EventEmitter();
+  private readonly ready: WarmWorker[] = [];
+  private starting = 0;
+  private waiters: { resolve: (w: WarmWorker) => void; reject: (e: Error) => void }[] = [];
+  private closed = false;
+  private spawned = 0;
+  private spawnFailures = 0;
+  private consecutiveFailures = 0;
+  private lastSpawnError: ConvertError | null = null;
+  private warmTotalMs = 0;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private catalogCache: ConverterInfo[] | null = null;
+
+  constructor(private readonly opts: PoolOptions) {}
+
+  start(): void {
+    this.fill();
+  }
+
+  /** The converter catalog reported by the first worker that became ready. */
+  async catalog(): Promise<ConverterInfo[]> {
+    if (this.catalogCache) return this.catalogCache;
+    return new Promise((resolve, reject) => {
+      const onReady = (c: ConverterInfo[]): void => { cleanup(); resolve(c); };
+      const onFail = (e: Error): void => { if (!this.starting && !this.ready.length) { cleanup(); reject(e); } };
+      const cleanup = (): void => { this.events.off('catalog', onReady); this.events.off('spawnFailed', onFail); };
+      this.events.on('catalog', onReady);
+      this.events.on('spawnFailed', onFail);
+      this.fill();
+    });
+  }
+
+  /** A ready worker (waits for one); the caller owns it and must dispose() it. */
+  acquire(): Promise<WarmWorker> {
+    if (this.closed) return Promise.reject(new ConvertError('SHUTTING_DOWN', 'the converter pool is shutting down'));
+    const w = this.ready.shift();
+    if (w) { this.fill(); return Promise.resolve(w); }
+    if (this.lastSpawnError && this.starting === 0 && this.consecutiveFailures > 0) {
+      // Nothing is coming: say why now rather than leave the job hanging.
+      const e = this.lastSpawnError;
+      this.fill();
+      return Promise.reject(e);
+    }
+    return new Promise((resolve, reject) => { this.waiters.push({ resolve, reject }); this.fill(); });
+  }
+
+  stats(): PoolStats {
+    return {
+      size: this.opts.size, ready: this.ready.length, starting: this.starting, spawned: this.spawned,
+      spawnFailures: this.spawnFailures, lastSpawnError: this.lastSpawnError?.message ?? null,
+      averageWarmMs: this.spawned ? Math.round(this.warmTotalMs / this.spawned) : null,
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    for (const wt of this.waiters.splice(0)) wt.reject(new ConvertError('SHUTTING_DOWN', 'the converter pool is shutting down'));
+    await Promise.all(this.ready.splice(0).map((w) => w.dispose()));
+    // Workers still starting dispose themselves when they become ready (closed is set).
+    while (this.starting > 0) await new Promise((r) => setTimeout(r, 20));
+  }
+
+  private fill(): void {
+    if (this.closed || this.retryTimer) return;
+    while (this.ready.length + this.starting < Math.max(this.opts.size, this.waiters.length > 0 ? 1 : 0)) {
+      this.starting++;
+      void this.spawnOne().then(
+        (w) => {
+          this.starting--;
+          this.consecutiveFailures = 0;
+          this.lastSpawnError = null;
+          if (this.closed) { void w.dispose(); return; }
+          const waiter = this.waiters.shift();
+          if (waiter) { waiter.resolve(w); this.fill(); } else this.ready.push(w);
+        },
+        (e: unknown) => {
+          this.starting--;
+          this.spawnFailures++;
+          this.consecutiveFailures++;
+          const err = e instanceof ConvertError ? e : new ConvertError('WORKER_CRASHED', `a converter worker could not be started: ${(e as Error).message}`);
+          this.lastSpawnError = err;
+          this.events.emit('spawnFailed', err);
+          if (this.starting === 0) for (const wt of this.waiters.splice(0)) wt.reject(err);
+          if (this.closed) return;
+          // Back off so a broken setup does not spin: 0.5 s, 1 s, 2 s … 30 s.
+          const delay = Math.min(30_000, 500 * 2 ** Math.min(6, this.consecutiveFailures - 1));
+          this.retryTimer = setTimeout(() => { this.retryTimer = null; this.fill(); }, delay);
+          this.retryTimer.unref();
+        },
+      );
+    }
+  }
+
+  private async spawnOne(): Promise<WarmWorker> {
+    const o = this.opts;
+    const spawnedAt = Date.now();
+    const folder = createJobFolder(o.jobsRoot);
+    const script = o.workerScript ?? join(here, 'worker.js');
+    const env: Record<string, string> = { HERMETIC_WORKER: '1' };
+    if (o.convertersDir) env.HERMETIC_CONVERTERS_DIR = o.convertersDir;
+    const readRoots = [...(o.readRoots ?? []), folder.inDir, ...(o.convertersDir ? [o.convertersDir] : [])];
+    let handle: JailHandle;
+    try {
+      handle = await o.spawn(o.nodePath ?? process.execPath, [`--max-old-space-size=${o.memoryMb}`, script], {
+        cwd: folder.root,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+        allowWrite: [folder.outDir],
+        require: o.require ?? [],
+        memoryBytes: o.memoryMb * 1024 * 1024,
+        tripwire: o.tripwire ?? true,
+        nodePermission: { allowFsRead: readRoots, allowFsWrite: [folder.outDir], allowChildProcess: false, allowWorker: true, allowAddons: true },
+      });
+    } catch (e) {
+      removeJobFolder(folder);
+      const code = (e as { code?: string }).code;
+      if (code === 'JAIL_LAYER_UNAVAILABLE') throw new ConvertError('ISOLATION_INSUFFICIENT', `the jail cannot apply a required layer: ${(e as Error).message}`);
+      throw e;
+    }
+    const kernel = handle.layers.filter((l) => l.inForce && KERNEL_LAYERS.includes(l.name));
+    if ((o.minKernelLayers ?? 0) > kernel.length) {
+      handle.kill('SIGKILL');
+      await handle.exited.catch(() => undefined);
+      removeJobFolder(folder);
+      throw new ConvertError('ISOLATION_INSUFFICIENT', `no kernel isolation layer is in force for converter workers (${handle.layers.map((l) => `${l.name}: ${l.reason}`).join('; ')})`);
+    }
+    return this.awaitReady(handle, folder, spawnedAt);
+  }
+
+  private awaitReady(handle: JailHandle, folder: JobFolder, spawnedAt: number): Promise<WarmWorker> {
+    const o = this.opts;
+    let tail = '';
+    handle.child.stderr?.on('data', (b: Buffer) => { tail = (tail + b.toString('utf8')).slice(-4096); });
+    handle.child.stdout?.resume(); // a worker has nothing to say on stdout; do not let it block
+    let exited = false;
+    let tripwireAttempts = 0;
+    handle.child.on('message', (m: unknown) => { if ((m as { hermetic?: unknown } | null)?.hermetic === 'attempt') tripwireAttempts++; });
+    void handle.exited.then(() => { exited = true; }, () => { exited = true; });
+    const startTime = handle.startTime || processStartTime(handle.pid);
+    let detach: (() => void)[] = [];
+    const worker: WarmWorker = {
+      handle, folder, pid: handle.pid, startTime, catalog: [], layers: handle.layers, spawnedAt, readyAt: 0,
+      stderrTail: () => tail,
+      terminated: null,
+      get exited() { return exited; },
+      get tripwireAttempts() { return tripwireAttempts; },
+      bindJob: (jobId: string) => { for (const d of detach.splice(0)) d(); attach(jobId); },
+      dispose: async (opts = {}) => {
+        for (const d of detach.splice(0)) d();
+        if (!exited) handle.kill('SIGKILL');
+        await handle.exited.catch(() => undefined);
+        if (!opts.keepFolder) removeJobFolder(folder);
+      },
+    };
+    const attach = (jobId?: string): void => {
+      const m = o.monitor;
+      if (!m) return;
+      const watched: WatchedProcess = {
+        pid: handle.pid, startTime, role: 'worker', jobId,
+        terminate: (reason: string) => {
+          worker.terminated ??= { reason };
+          handle.kill('SIGTERM');
+          const t = setTimeout(() => { if (!exited) handle.kill('SIGKILL'); }, o.killGraceMs ?? 2000);
+          t.unref();
+        },
+      };
+      const onTerminated = (n: { pid: number; culprit?: string; reason?: string }): void => {
+        if (n.pid !== handle.pid) return;
+        worker.terminated = { reason: n.reason ?? worker.terminated?.reason ?? 'terminated by the monitor', culprit: n.culprit };
+      };
+      m.events.on('terminated', onTerminated);
+      detach = [m.watch(watched), m.attachChild(handle.child, jobId), m.attachJail(handle, jobId), () => m.events.off('terminated', onTerminated)];
+    };
+    attach(); // attempts during warm-up (e.g. a plugin phoning home at import) are watched too
+    return new Promise<WarmWorker>((resolve, reject) => {
+      const timer = setTimeout(() => fail(new ConvertError('WORKER_CRASHED', `a converter worker did not become ready within ${o.readyTimeoutMs ?? 30_000} ms`)), o.readyTimeoutMs ?? 30_000);
+      const onMessage = (m: unknown): void => {
+        if (!isReady(m)) return;
+        cleanup();
+        const r = m as ReadyMessage;
+        worker.catalog = r.converters;
+        worker.readyAt = Date.now();
+        this.spawned++;
+        this.warmTotalMs += worker.readyAt - spawnedAt;
+        if (!this.catalogCache) { this.catalogCache = r.converters; this.events.emit('catalog', r.converters); }
+        if (r.pluginErrors.length) this.events.emit('pluginErrors', r.pluginErrors);
+        // A warm worker that dies before it gets a job is replaced.
+        void handle.exited.then(() => {
+          const i = this.ready.indexOf(worker);
+          if (i >= 0) { this.ready.splice(i, 1); void worker.dispose(); this.fill(); }
+        });
+        resolve(worker);
+      };
+      const onExit = (): void => fail(new ConvertError('WORKER_CRASHED', `a converter worker exited during start-up: ${tail.trim().split('\n').slice(-3).join(' | ') || 'no message'}`));
+      const fail = (e: ConvertError): void => { cleanup(); void worker.dispose().finally(() => reject(e)); };
+      const cleanup = (): void => { clearTimeout(timer); handle.child.off('message', onMessage); handle.child.off('exit', onExit); };
+      handle.child.on('message', onMessage);
+      handle.child.on('exit', onExit);
+    });
+  }
+}

@@ -1,0 +1,361 @@
+// The conversion service: accepts jobs, queues them (bounded), runs each in a warm, single-use
+// jailed worker, enforces the timeout and output cap, records job and sandbox-run rows, keeps
+// results until they are downloaded or expire. The server and the CLI both use this; neither
+// ever runs converter code in its own process.
+import { randomUUID } from 'node:crypto';
+import type { EventStore, JobRecord } from '../events/types.js';
+import type { Config } from '../config/index.js';
+import type { LayerName } from '../isolation/jail/types.js';
+import { ConvertError, isConvertErrorCode, type ConvertErrorCode } from './errors.js';
+import { toFormatId, extOf, mediaTypeOf, type FormatId } from './formats.js';
+import { supports, type ConverterInfo } from './catalog.js';
+import { outputName, safeFileName } from './guards/names.js';
+import { LIMITS } from './limits.js';
+import { BoundedQueue } from './queue.js';
+import { WarmPool, type JailSpawn, type WorkerMonitor, type WarmWorker, type PoolStats } from './pool.js';
+import { jobsRoot, sweepJobsRoot, writeInput, checkOutput, removeJobFolder, type JobFolder } from './jobdir.js';
+import { isResult, type JobMessage, type ResultMessage } from './protocol.js';
+import { packageRoot } from '../version.js';
+import { join } from 'node:path';
+import { cpus } from 'node:os';
+
+/** Decision from the verify module: may conversions run at the current strictness? */
+export type CanConvert = () => { ok: boolean; code?: string; message?: string };
+
+export interface ConvertServiceOptions {
+  config: Pick<Config, 'dataDir' | 'strictness' | 'jobTimeoutMs' | 'workerMemoryMb' | 'poolSize' | 'logFileNames' | 'convertersDir' | 'killGraceMs' | 'resultTtlMs'>;
+  /** jail.spawn from src/isolation/jail. */
+  spawn: JailSpawn;
+  store?: Pick<EventStore, 'jobs' | 'sandboxRuns'> | undefined;
+  monitor?: WorkerMonitor | undefined;
+  canConvert?: CanConvert | undefined;
+  /** Jobs waiting for a worker beyond those running. Default 16. */
+  maxQueued?: number;
+  maxOutputBytes?: number;
+  /** Layers every worker must have (passed to the jail). */
+  requireLayers?: LayerName[];
+  /** Tripwire in workers (default true). Only tests of the kernel layers alone turn it off. */
+  tripwire?: boolean;
+  /** Override the pool size (CLI: 1). */
+  poolSize?: number;
+  readyTimeoutMs?: number;
+}
+
+export interface ConvertRequest {
+  data: Buffer;
+  to: string;
+  from?: string | null;
+  /** The user's file name: an extension hint and the suggested download name. */
+  name?: string | null;
+  converter?: string | null;
+  options?: Record<string, unknown>;
+}
+
+export interface JobView {
+  id: string;
+  status: JobRecord['status'];
+  converter: string | null;
+  from: FormatId | null;
+  to: FormatId;
+  inputBytes: number;
+  outputBytes: number | null;
+  queuedAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  durationMs: number | null;
+  error: { code: string; message: string; [k: string]: unknown } | null;
+  /** Suggested download name and media type, once succeeded. */
+  result: { name: string; mediaType: string; bytes: number } | null;
+}
+
+interface Job {
+  view: JobView;
+  req: ConvertRequest;
+  displayName: string | null;
+  folder: JobFolder | null;
+  outputFile: string | null;
+  done: Promise<JobView>;
+  settle: (v: JobView) => void;
+  expiry: NodeJS.Timeout | null;
+}
+
+export interface ServiceStats {
+  pool: PoolStats;
+  queued: number;
+  running: number;
+  outcomes: Record<string, number>;
+}
+
+const KEEP_FINISHED_JOBS = 500;
+
+export class ConvertService {
+  private readonly pool: WarmPool;
+  private readonly queue: BoundedQueue<Job>;
+  private readonly jobs = new Map<string, Job>();
+  private running = 0;
+  private readonly outcomes: Record<string, number> = {};
+  private readonly root: string;
+  private readonly poolSize: number;
+  private avgRunMs = 2000;
+  private closing = false;
+
+  constructor(private readonly o: ConvertServiceOptions) {
+    this.root = jobsRoot(o.config.dataDir);
+    this.poolSize = o.poolSize ?? (o.config.poolSize || Math.max(1, cpus().length));
+    const strict = o.config.strictness !== 'standard';
+    this.pool = new WarmPool({
+      size: this.poolSize,
+      spawn: o.spawn,
+      jobsRoot: this.root,
+      memoryMb: o.config.workerMemoryMb,
+      convertersDir: o.config.convertersDir ?? join(o.config.dataDir, 'converters'),
+      require: o.requireLayers ?? [],
+      minKernelLayers: strict ? 1 : 0,
+      tripwire: o.tripwire ?? true,
+      monitor: o.monitor,
+      killGraceMs: o.config.killGraceMs,
+      readyTimeoutMs: o.readyTimeoutMs ?? 30_000,
+      readRoots: [packageRoot],
+    });
+    this.queue = new BoundedQueue<Job>(o.maxQueued ?? 16);
+  }
+
+  /** Remove leftovers of a previous run and warm the pool. */
+  start(): void {
+    sweepJobsRoot(this.root);
+    if (this.allowed().ok) this.pool.start();
+  }
+
+  catalog(): Promise<ConverterInfo[]> {
+    this.assertAllowed();
+    return this.pool.catalog();
+  }
+
+  stats(): ServiceStats {
+    return { pool: this.pool.stats(), queued: this.queue.length, running: this.running, outcomes: { ...this.outcomes } };
+  }
+
+  private allowed(): { ok: boolean; code?: string; message?: string } {
+    return this.o.canConvert ? this.o.canConvert() : { ok: true };
+  }
+
+  private assertAllowed(): void {
+    const a = this.allowed();
+    if (!a.ok) throw new ConvertError('ISOLATION_INSUFFICIENT', a.message ?? 'conversions are refused: the required isolation is not in force', a.code ? { reason: a.code } : {});
+  }
+
+  /** Validate and enqueue; returns at once. Throws ConvertError for requests refused up front. */
+  submit(req: ConvertRequest): JobView {
+    if (this.closing) throw new ConvertError('SHUTTING_DOWN', 'the converter service is shutting down');
+    this.assertAllowed();
+    const to = toFormatId(req.to);
+    if (!to) throw new ConvertError('UNSUPPORTED_FORMAT', `unknown output format '${req.to}'`);
+    if (req.from && !toFormatId(req.from)) throw new ConvertError('UNSUPPORTED_FORMAT', `unknown input format '${req.from}'`);
+    if (!req.data?.length) throw new ConvertError('INVALID_INPUT', 'the input is empty');
+    const displayName = req.name ? safeFileName(req.name) : null;
+    const id = randomUUID();
+    let settle!: (v: JobView) => void;
+    const done = new Promise<JobView>((r) => { settle = r; });
+    const job: Job = {
+      req, displayName, folder: null, outputFile: null, done, settle, expiry: null,
+      view: {
+        id, status: 'queued', converter: req.converter ?? null, from: toFormatId(req.from ?? null), to,
+        inputBytes: req.data.length, outputBytes: null, queuedAt: new Date().toISOString(), startedAt: null,
+        finishedAt: null, durationMs: null, error: null, result: null,
+      },
+    };
+    const retryAfter = Math.max(1, Math.min(60, Math.ceil((this.avgRunMs * (this.queue.length + 1)) / this.poolSize / 1000)));
+    if (this.running >= this.poolSize) this.queue.push(job, retryAfter);
+    this.jobs.set(id, job);
+    this.o.store?.jobs.insert({
+      id, converter: job.view.converter ?? 'auto', status: 'queued', inputBytes: req.data.length, queuedAt: job.view.queuedAt,
+      fileNames: this.o.config.logFileNames && displayName ? [displayName] : null,
+    });
+    if (this.running < this.poolSize) void this.run(job);
+    this.trim();
+    return { ...job.view };
+  }
+
+  /** Submit and wait for the outcome. */
+  async convert(req: ConvertRequest): Promise<JobView> {
+    const v = this.submit(req);
+    return this.wait(v.id);
+  }
+
+  wait(id: string): Promise<JobView> {
+    const j = this.jobs.get(id);
+    if (!j) return Promise.reject(new ConvertError('JOB_NOT_FOUND', `no job ${id}`));
+    return j.done;
+  }
+
+  get(id: string): JobView | null {
+    const j = this.jobs.get(id);
+    return j ? { ...j.view } : null;
+  }
+
+  list(): JobView[] {
+    return [...this.jobs.values()].map((j) => ({ ...j.view })).reverse();
+  }
+
+  /** The result file of a succeeded job, for download. */
+  result(id: string): { path: string; name: string; mediaType: string; bytes: number } {
+    const j = this.jobs.get(id);
+    if (!j) throw new ConvertError('JOB_NOT_FOUND', `no job ${id}`);
+    if (j.view.status === 'queued' || j.view.status === 'running') throw new ConvertError('RESULT_NOT_READY', `job ${id} is ${j.view.status}`);
+    if (j.view.status !== 'succeeded' || !j.view.result) throw new ConvertError('JOB_NOT_FOUND', `job ${id} has no result (${j.view.status})`, { status: j.view.status });
+    if (!j.outputFile || !j.folder) throw new ConvertError('RESULT_GONE', `the result of job ${id} was already downloaded or has expired`);
+    return { path: j.outputFile, ...j.view.result };
+  }
+
+  /** Delete a job's result (after download, on TTL, or on request). */
+  discardResult(id: string): boolean {
+    const j = this.jobs.get(id);
+    if (!j?.folder) return false;
+    if (j.expiry) clearTimeout(j.expiry);
+    removeJobFolder(j.folder);
+    j.folder = null;
+    j.outputFile = null;
+    return true;
+  }
+
+  /** Cancel a queued job (a running one is killed). */
+  cancel(id: string): boolean {
+    const j = this.jobs.get(id);
+    if (!j) return false;
+    if (this.queue.remove((q) => q === j)) {
+      this.finish(j, 'cancelled', null);
+      return true;
+    }
+    return false;
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    for (const j of this.queue.drain()) this.finish(j, 'cancelled', new ConvertError('SHUTTING_DOWN', 'the server is shutting down'));
+    await this.pool.close();
+    for (const j of this.jobs.values()) if (j.folder && j.view.status !== 'running') this.discardResult(j.view.id);
+  }
+
+  private trim(): void {
+    if (this.jobs.size <= KEEP_FINISHED_JOBS) return;
+    for (const [id, j] of this.jobs) {
+      if (this.jobs.size <= KEEP_FINISHED_JOBS) break;
+      if (j.view.status !== 'queued' && j.view.status !== 'running' && !j.folder) this.jobs.delete(id);
+    }
+  }
+
+  private async run(job: Job): Promise<void> {
+    this.running++;
+    let worker: WarmWorker | null = null;
+    try {
+      worker = await this.pool.acquire();
+      await this.execute(job, worker);
+    } catch (e) {
+      const err = e instanceof ConvertError ? e : new ConvertError('WORKER_CRASHED', `conversion failed: ${(e as Error).message}`);
+      this.finish(job, 'failed', err);
+      if (worker) await worker.dispose();
+    } finally {
+      this.running--;
+      const next = this.queue.shift();
+      if (next) void this.run(next);
+    }
+  }
+
+  private async execute(job: Job, worker: WarmWorker): Promise<void> {
+    const v = job.view;
+    v.status = 'running';
+    v.startedAt = new Date().toISOString();
+    const t0 = Date.now();
+    job.folder = worker.folder;
+    worker.bindJob(v.id);
+    this.o.store?.jobs.update(v.id, { status: 'running', startedAt: v.startedAt });
+    const runId = this.o.store?.sandboxRuns.insert({
+      jobId: v.id, pid: worker.pid, layers: worker.layers.filter((l) => l.inForce).map((l) => l.name),
+      limits: { memoryMb: this.o.config.workerMemoryMb, timeoutMs: this.o.config.jobTimeoutMs, maxOutputBytes: this.maxOutput() },
+      violations: 0, startedAt: v.startedAt,
+    });
+    const inputFile = writeInput(worker.folder, job.req.data);
+    const msg: JobMessage = {
+      hermetic: 'job', jobId: v.id, inputFile, outputDir: worker.folder.outDir, from: job.req.from ?? null,
+      nameHint: job.displayName, to: v.to, converter: job.req.converter ?? null, options: job.req.options ?? {},
+      maxOutputBytes: this.maxOutput(),
+    };
+    const outcome = await this.exchange(worker, msg);
+    // Namespace counters are read while the worker (and so its namespace) still exists.
+    const netns = this.o.monitor ? this.o.monitor.checkNetns(worker.pid, v.id) : null;
+    await worker.dispose({ keepFolder: true });
+    const elapsed = Date.now() - t0;
+    this.avgRunMs = this.avgRunMs * 0.8 + elapsed * 0.2;
+    const violations = worker.handle.attempts.length + worker.tripwireAttempts;
+    if (runId !== undefined) {
+      this.o.store?.sandboxRuns.update(runId, {
+        finishedAt: new Date().toISOString(), violations,
+        usage: { wallMs: elapsed, warmMs: worker.readyAt - worker.spawnedAt, netns: netns ? { checked: netns.checked, delta: netns.delta } : null, outcome: outcome.kind },
+      });
+    }
+    if (worker.terminated) {
+      const culprit = worker.terminated.culprit ?? (outcome.kind === 'result' && !outcome.msg.ok ? String(outcome.msg.error.extra?.package ?? 'unknown') : 'unknown');
+      return this.fail(job, new ConvertError('NETWORK_VIOLATION', `the worker was terminated for network use by ${culprit}`, { culprit }));
+    }
+    if (outcome.kind === 'timeout') return this.fail(job, new ConvertError('JOB_TIMEOUT', `the conversion took longer than ${this.o.config.jobTimeoutMs} ms and was stopped`));
+    if (outcome.kind === 'exit') {
+      const tail = worker.stderrTail();
+      if (/heap out of memory|Allocation failed|Cannot allocate|out of memory/i.test(tail)) return this.fail(job, new ConvertError('OUT_OF_MEMORY', `the conversion needed more than ${this.o.config.workerMemoryMb} MiB and was stopped`));
+      return this.fail(job, new ConvertError('WORKER_CRASHED', `the converter worker exited unexpectedly (${outcome.detail})`));
+    }
+    const r = outcome.msg;
+    if (!r.ok) {
+      const code: ConvertErrorCode = isConvertErrorCode(r.error.code) ? r.error.code : 'INVALID_INPUT';
+      return this.fail(job, new ConvertError(code, r.error.message, r.error.extra ?? {}));
+    }
+    const check = checkOutput(worker.folder, r.outputFile, this.maxOutput());
+    if (!check.ok) return this.fail(job, new ConvertError('OUTPUT_TOO_LARGE', check.reason));
+    job.outputFile = r.outputFile;
+    v.converter = r.converter;
+    v.from = r.from;
+    v.outputBytes = check.bytes;
+    v.result = { name: outputName(job.displayName ?? undefined, extOf(r.format)), mediaType: mediaTypeOf(r.format), bytes: check.bytes };
+    this.finish(job, 'succeeded', null);
+    job.expiry = setTimeout(() => this.discardResult(v.id), this.o.config.resultTtlMs);
+    job.expiry.unref();
+  }
+
+  private maxOutput(): number {
+    return this.o.maxOutputBytes ?? LIMITS.maxOutputBytes;
+  }
+
+  /** Send the job; resolve with the result, the worker's death, or the timeout. */
+  private exchange(worker: WarmWorker, msg: JobMessage): Promise<{ kind: 'result'; msg: ResultMessage } | { kind: 'exit'; detail: string } | { kind: 'timeout' }> {
+    return new Promise((resolve) => {
+      const child = worker.handle.child;
+      const timer = setTimeout(() => { cleanup(); worker.handle.kill('SIGKILL'); resolve({ kind: 'timeout' }); }, this.o.config.jobTimeoutMs);
+      const onMessage = (m: unknown): void => { if (isResult(m) && m.jobId === msg.jobId) { cleanup(); resolve({ kind: 'result', msg: m }); } };
+      const onExit = (code: number | null, signal: NodeJS.Signals | null): void => { cleanup(); resolve({ kind: 'exit', detail: signal ? `signal ${signal}` : `exit code ${code}` }); };
+      const cleanup = (): void => { clearTimeout(timer); child.off('message', onMessage); child.off('exit', onExit); };
+      child.on('message', onMessage);
+      child.on('exit', onExit);
+      if (worker.exited) { cleanup(); resolve({ kind: 'exit', detail: 'exited before the job was sent' }); return; }
+      child.send(msg, (err) => { if (err) { cleanup(); resolve({ kind: 'exit', detail: `IPC send failed: ${err.message}` }); } });
+    });
+  }
+
+  private fail(job: Job, err: ConvertError): void {
+    if (job.folder) { removeJobFolder(job.folder); job.folder = null; }
+    this.finish(job, 'failed', err);
+  }
+
+  private finish(job: Job, status: JobRecord['status'], err: ConvertError | null): void {
+    const v = job.view;
+    v.status = status;
+    v.finishedAt = new Date().toISOString();
+    v.durationMs = v.startedAt ? Date.parse(v.finishedAt) - Date.parse(v.startedAt) : null;
+    v.error = err ? err.toJSON() : null;
+    const key = status === 'failed' && err ? `failed:${err.code}` : status;
+    this.outcomes[key] = (this.outcomes[key] ?? 0) + 1;
+    this.o.store?.jobs.update(v.id, {
+      status, finishedAt: v.finishedAt, durationMs: v.durationMs ?? undefined, outputBytes: v.outputBytes ?? undefined,
+      converter: v.converter ?? undefined, errorCode: err?.code ?? null, errorMessage: err?.message ?? null,
+    });
+    job.settle({ ...v });
+  }
+}

@@ -1,0 +1,36 @@
+// The converter contract: every converter family (one file in converters/) and every user
+// plugin exports a manifest and a convert() function with exactly these shapes.
+import type { z } from 'zod';
+import type { FormatId } from './formats.js';
+
+export interface ConverterManifest<S extends z.ZodType = z.ZodType> {
+  /** Stable id, e.g. 'image'. Used in job records and the API. */
+  id: string;
+  title: string;
+  /** Input formats this converter reads. */
+  from: readonly FormatId[];
+  /** Output formats it writes. Not every from→to pair need be valid; see `pairs`. */
+  to: readonly FormatId[];
+  /** Optional explicit list of supported pairs when the cross product is too generous. */
+  pairs?: readonly (readonly [FormatId, FormatId])[];
+  /** zod schema of the options; unknown keys are refused. */
+  options: S;
+  /** What the worker must be granted for this converter (Node permission model). */
+  needs?: { workerThreads?: boolean };
+}
+
+export interface ConvertInput {
+  data: Buffer;
+  from: FormatId;
+  to: FormatId;
+}
+
+export interface ConvertOutput {
+  data: Buffer;
+  format: FormatId;
+}
+
+export interface Converter<S extends z.ZodType = z.ZodType> {
+  manifest: ConverterManifest<S>;
+  convert(input: ConvertInput, options: z.infer<S>): Promise<ConvertOutput>;
+}

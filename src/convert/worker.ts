@@ -1,0 +1,86 @@
+// The worker entry, run inside the jail: `node --max-old-space-size=N worker.js`.
+// 1. import every converter module now (the "warm" part: a job pays no import cost);
+// 2. tell the server it is ready, with the catalog of what it can convert;
+// 3. wait for exactly ONE job over IPC: read the input from in/, convert, write out/, reply;
+// 4. stay idle until the server kills it (the server first reads our namespace counters).
+// It never gets a second job, so no job can see another's data.
+import { readFile, writeFile, rename, lstat } from 'node:fs/promises';
+import { join, dirname, resolve } from 'node:path';
+import { BUILTIN_CONVERTERS, loadPdfJs } from './converters/index.js';
+import { ConverterRegistry } from './registry.js';
+import { loadPlugins } from './plugins.js';
+import { detectFormat } from './detect.js';
+import { ConvertError, isConvertErrorCode } from './errors.js';
+import { extOf } from './formats.js';
+import { isJob, type JobMessage, type ReadyMessage, type ResultMessage } from './protocol.js';
+
+/** The tripwire's stable error code (isolation/tripwire/types.ts NETWORK_BLOCKED_CODE). */
+const TRIPWIRE_CODE = 'ERR_NETWORK_ISOLATED';
+
+function send(msg: ReadyMessage | ResultMessage): Promise<void> {
+  return new Promise((res) => {
+    if (!process.send) { res(); return; }
+    process.send(msg, undefined, {}, () => res());
+  });
+}
+
+function toError(e: unknown): ConvertError {
+  if (e instanceof ConvertError) return e;
+  const err = e as (Error & { code?: unknown; package?: unknown; attempt?: { package?: string } }) | null;
+  if (err?.code === TRIPWIRE_CODE) {
+    const pkg = err.attempt?.package ?? (typeof err.package === 'string' ? err.package : 'unknown');
+    return new ConvertError('NETWORK_VIOLATION', `the converter tried to use the network (${pkg}); the attempt was blocked`, { package: pkg });
+  }
+  if (err && isConvertErrorCode(err.code)) return new ConvertError(err.code, err.message);
+  const msg = err?.message ?? String(e);
+  if (/out of memory|allocation failed|Cannot allocate/i.test(msg)) return new ConvertError('OUT_OF_MEMORY', 'the conversion ran out of memory');
+  return new ConvertError('INVALID_INPUT', `conversion failed: ${msg.split('\n')[0]}`);
+}
+
+async function runJob(reg: ConverterRegistry, job: JobMessage): Promise<ResultMessage> {
+  const started = Date.now();
+  try {
+    const input = await readFile(job.inputFile);
+    const from = await detectFormat(input, { format: job.from, name: job.nameHint });
+    const conv = reg.find(from, job.to, job.converter);
+    const options = reg.parseOptions(conv, job.options);
+    const out = await conv.convert({ data: input, from, to: job.to }, options);
+    if (!Buffer.isBuffer(out?.data)) throw new ConvertError('INVALID_INPUT', `converter '${conv.manifest.id}' returned no data`);
+    if (out.data.length > job.maxOutputBytes) throw new ConvertError('OUTPUT_TOO_LARGE', `the result is ${out.data.length} bytes (limit ${job.maxOutputBytes})`);
+    // Write under a temporary name and rename: a killed worker leaves no half-written result.
+    const outputFile = resolve(job.outputDir, `output.${extOf(out.format)}`);
+    if (dirname(outputFile) !== resolve(job.outputDir)) throw new ConvertError('INVALID_INPUT', 'bad output path');
+    const tmp = join(job.outputDir, '.partial');
+    await writeFile(tmp, out.data, { mode: 0o600, flag: 'wx' });
+    await rename(tmp, outputFile);
+    const st = await lstat(outputFile);
+    return { hermetic: 'result', jobId: job.jobId, ok: true, converter: conv.manifest.id, from, format: out.format, outputFile, bytes: st.size, convertMs: Date.now() - started };
+  } catch (e) {
+    const err = toError(e);
+    return { hermetic: 'result', jobId: job.jobId, ok: false, error: { code: err.code, message: err.message, extra: err.extra } };
+  }
+}
+
+async function main(): Promise<void> {
+  if (!process.send) {
+    console.error('hermetic worker: must be started by the server with an IPC channel');
+    process.exit(2);
+  }
+  const plugins = await loadPlugins(process.env.HERMETIC_CONVERTERS_DIR);
+  const reg = new ConverterRegistry(BUILTIN_CONVERTERS, plugins.converters);
+  await loadPdfJs(); // the heaviest import; done before the job, not during it
+  let busy = false;
+  process.on('message', (m: unknown) => {
+    if (!isJob(m) || busy) return; // one job per worker, ever
+    busy = true;
+    void runJob(reg, m).then(send);
+  });
+  // The server going away means nobody will ever read our result: leave.
+  process.on('disconnect', () => process.exit(0));
+  await send({ hermetic: 'ready', pid: process.pid, converters: reg.catalog(), pluginErrors: plugins.errors });
+}
+
+main().catch((e: unknown) => {
+  console.error(`hermetic worker: failed to start: ${(e as Error).stack ?? String(e)}`);
+  process.exit(1);
+});

@@ -1,0 +1,87 @@
+// From an observed attempt to a security_events row. Details are privacy-safe: which detector,
+// which API or syscall, the destination, the package or program, pid and job — never payloads,
+// never file contents or file names.
+import type { NewSecurityEvent, SecurityEventType, Severity } from '../../events/types.js';
+import type { AttemptKind } from '../tripwire/types.js';
+import type { ObservedAttempt } from './types.js';
+
+const KIND_TO_TYPE: Record<AttemptKind, SecurityEventType> = {
+  network: 'network_attempt',
+  dns: 'dns_blocked',
+  p2p: 'p2p_blocked',
+  process_spawn: 'process_spawn_blocked',
+  hole: 'monitor_hole',
+};
+
+/** The event type of an attempt. A witness that found a live socket a hook should have stopped is a hole. */
+export function eventTypeOf(a: ObservedAttempt): SecurityEventType {
+  if (a.tripwire) return KIND_TO_TYPE[a.tripwire.kind] ?? 'network_attempt';
+  if (a.detector === 'proc-scan') return 'monitor_hole';
+  if (a.detector === 'netns-counters' && a.summary?.['unexplained'] === true) return 'monitor_hole';
+  return 'network_attempt';
+}
+
+export function severityOf(type: SecurityEventType): Severity {
+  // A hole means something got as far as a real socket or packet: that is the critical case.
+  return type === 'monitor_hole' ? 'critical' : 'warning';
+}
+
+/** Package (tripwire), program (seccomp / proc) or 'unknown': who to name in the job error. */
+export function culpritOf(a: ObservedAttempt): string {
+  if (a.tripwire) return a.tripwire.kind === 'process_spawn' && a.tripwire.target ? a.tripwire.target : a.tripwire.package || 'unknown';
+  const program = a.summary?.['program'];
+  return typeof program === 'string' && program ? program : 'unknown';
+}
+
+function destinationOf(a: ObservedAttempt): string | undefined {
+  const t = a.tripwire;
+  if (t?.host !== undefined) return t.port !== undefined ? `${t.host}:${t.port}` : t.host;
+  const j = a.jail;
+  if (j?.address !== undefined) return j.port !== undefined ? `${j.address}:${j.port}` : j.address;
+  if (j?.path !== undefined) return j.path;
+  const r = a.summary?.['remote'];
+  return typeof r === 'string' ? r : undefined;
+}
+
+/** Keep only plain scalar summary fields (a summary is ours, but stay defensive about size). */
+function safeSummary(s: Record<string, unknown> | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (!s) return out;
+  for (const [k, v] of Object.entries(s)) {
+    if (typeof v === 'string') out[k] = v.slice(0, 200);
+    else if (typeof v === 'number' || typeof v === 'boolean') out[k] = v;
+    else if (v && typeof v === 'object' && Object.values(v).every((x) => typeof x === 'number')) out[k] = v;
+  }
+  return out;
+}
+
+export function toSecurityEvent(a: ObservedAttempt, verdict: { violations: number; terminated: boolean }): NewSecurityEvent {
+  const type = eventTypeOf(a);
+  const t = a.tripwire;
+  const j = a.jail;
+  const destination = destinationOf(a);
+  const details: Record<string, unknown> = {
+    detector: a.detector,
+    pid: a.pid,
+    ...(a.jobId ?? t?.jobId ? { jobId: a.jobId ?? t?.jobId } : {}),
+    ...(t ? { api: t.api, package: t.package, kind: t.kind } : {}),
+    ...(t?.protocol ? { protocol: t.protocol } : {}),
+    ...(t?.family ? { family: t.family } : {}),
+    ...(t?.target ? { target: t.target } : {}),
+    ...(j ? { syscall: j.syscall } : {}),
+    ...(j?.family ? { family: j.family } : {}),
+    ...(j?.type ? { socketType: j.type } : {}),
+    ...(destination !== undefined ? { destination } : {}),
+    ...safeSummary(a.summary),
+    culprit: culpritOf(a),
+    violations: verdict.violations,
+    terminated: verdict.terminated,
+  };
+  return {
+    type,
+    severity: severityOf(type),
+    details,
+    // Floods of the same thing from the same place aggregate in the store into one row.
+    dedupKey: `${type}|${a.detector}|${a.pid}|${culpritOf(a)}|${destination ?? ''}`,
+  };
+}

@@ -1,0 +1,235 @@
+// The runtime monitor: one stream for every attempt any layer sees. It records each attempt as
+// a security event, counts violations per process (pid + start time), terminates violators per
+// policy, and reports honestly which sources are watching — so "no attempts" is only ever
+// claimed for the time, and the sources, that actually ran.
+import { EventEmitter } from 'node:events';
+import type { NewSecurityEvent } from '../../events/types.js';
+import type { CycleNotice, EventSink, Monitor, MonitorConfig, MonitorState, MonitorStats, NetnsCheck, ObservedAttempt, TerminationNotice, Verdict, WatchedProcess } from './types.js';
+import { NETWORK_VIOLATION_CODE } from './types.js';
+import { ViolationLedger, processKey, resolveWatched, terminationThreshold } from './policy.js';
+import { culpritOf, eventTypeOf, toSecurityEvent } from './event-map.js';
+import { gracefulTerminate } from './terminate.js';
+import { readStat } from './proc/index.js';
+import type { ScanRules } from './proc/index.js';
+import { NetnsCounterSource, ProcScanSource, SeccompSource, TripwireSource, type MonitorSource, type SeccompProbe, type TripwireLike } from './sources/index.js';
+
+export interface MonitorOptions {
+  config: MonitorConfig;
+  store: EventSink;
+  /** The in-process tripwire (src/isolation/tripwire): its onAttempt feeds the monitor. */
+  tripwire?: TripwireLike | null;
+  /** Whether seccomp exists here (from the jail's probe()). */
+  seccompProbe?: SeccompProbe | null;
+  /** /proc cross-check rules: our listener port(s) and the loopback ports our IPC may reach. */
+  scan?: ScanRules;
+  /** Root of the process tree to cross-check (default: this process). */
+  rootPid?: number;
+  procRoot?: string;
+  /** Logger for store failures (a pino logger fits). */
+  logger?: { warn(obj: object, msg?: string): void };
+}
+
+export function createMonitor(opts: MonitorOptions): Monitor {
+  return new RuntimeMonitor(opts);
+}
+
+class RuntimeMonitor implements Monitor {
+  readonly events = new EventEmitter();
+  private readonly watched = new Map<number, WatchedProcess>();
+  private readonly ledger = new ViolationLedger();
+  private readonly tripwire: TripwireSource;
+  private readonly seccomp: SeccompSource;
+  private readonly procScan: ProcScanSource;
+  private readonly netns: NetnsCounterSource;
+  private readonly sources: MonitorSource[];
+  /** Jobs and pids for which some detector saw an attempt (so netns growth is "explained"). */
+  private readonly seenJobs = new Set<string>();
+  private readonly seenPids = new Set<number>();
+  private readonly rootPid: number;
+  private since: string | null = null;
+  private blockedAttempts = 0;
+  private terminations = 0;
+  private lastAttempt: MonitorState['lastAttempt'] = null;
+  private readonly attemptsByKind: Record<string, number> = {};
+  private cycles = 0;
+  private cycleSecondsTotal = 0;
+  private lastCycleMs: number | null = null;
+  private recordFailures = 0;
+
+  constructor(private readonly opts: MonitorOptions) {
+    const sink = (a: ObservedAttempt): void => { this.observe(a); };
+    this.rootPid = opts.rootPid ?? process.pid;
+    this.tripwire = new TripwireSource(sink, opts.tripwire ?? null);
+    this.seccomp = new SeccompSource(sink, opts.seccompProbe ?? null);
+    this.procScan = new ProcScanSource(sink, {
+      ...opts.scan,
+      intervalMs: opts.config.monitorIntervalMs,
+      rootPid: this.rootPid,
+      ...(opts.procRoot ? { procRoot: opts.procRoot } : {}),
+      // Jailed workers have their own witnesses (seccomp, their namespace's counters).
+      prune: (pid) => this.watched.get(pid)?.role === 'worker',
+      onCycle: (c) => this.onCycle(c),
+    });
+    this.netns = new NetnsCounterSource(sink, (pid, jobId) => this.seenPids.has(pid) || (jobId !== undefined && this.seenJobs.has(jobId)), opts.procRoot);
+    this.sources = [this.tripwire, this.seccomp, this.procScan, this.netns];
+  }
+
+  private record(event: NewSecurityEvent): void {
+    try {
+      this.opts.store.record(event);
+    } catch (e) {
+      // The store failing must not take the monitor (or the server) down; count it and say so.
+      this.recordFailures++;
+      this.opts.logger?.warn({ err: (e as Error).message, type: event.type }, 'monitor could not record a security event');
+    }
+  }
+
+  private sourceStates(): MonitorState['sources'] {
+    const out: MonitorState['sources'] = {};
+    for (const s of this.sources) out[s.name] = s.status();
+    return out;
+  }
+
+  start(): void {
+    if (this.since) return;
+    for (const s of this.sources) s.start();
+    this.since = new Date().toISOString();
+    const sources = this.sourceStates();
+    this.record({ type: 'monitor_started', severity: 'info', details: { strictness: this.opts.config.strictness, intervalMs: this.opts.config.monitorIntervalMs, sources } });
+    const inactive = Object.entries(sources).filter(([, s]) => !s.active);
+    if (inactive.length > 0) {
+      this.record({
+        type: 'monitor_degraded',
+        severity: 'warning',
+        details: { active: Object.entries(sources).filter(([, s]) => s.active).map(([n]) => n), inactive: Object.fromEntries(inactive.map(([n, s]) => [n, s.reason])) },
+      });
+    }
+  }
+
+  stop(): void {
+    if (!this.since) return;
+    for (const s of this.sources) s.stop();
+    this.record({ type: 'monitor_stopped', severity: 'info', details: { since: this.since, blockedAttempts: this.blockedAttempts, terminations: this.terminations } });
+    this.since = null;
+  }
+
+  watch(proc: WatchedProcess): () => void {
+    this.watched.set(proc.pid, proc);
+    if (proc.role === 'worker') this.netns.baseline(proc.pid);
+    return () => {
+      if (this.watched.get(proc.pid) === proc) this.watched.delete(proc.pid);
+      this.netns.forget(proc.pid);
+      this.ledger.forget(processKey(proc.pid, proc.startTime));
+    };
+  }
+
+  attachChild(child: Parameters<Monitor['attachChild']>[0], jobId?: string): () => void {
+    return this.tripwire.attachChild(child, jobId);
+  }
+
+  attachJail(handle: Parameters<Monitor['attachJail']>[0], jobId?: string): () => void {
+    return this.seccomp.attachJail(handle, jobId);
+  }
+
+  checkNetns(pid: number, jobId?: string): NetnsCheck {
+    return this.netns.check(pid, jobId);
+  }
+
+  scanNow(): CycleNotice | null {
+    return this.procScan.scanNow();
+  }
+
+  private onCycle(c: CycleNotice): void {
+    this.cycles++;
+    this.cycleSecondsTotal += c.durationMs / 1000;
+    this.lastCycleMs = c.durationMs;
+    this.events.emit('cycle', c);
+  }
+
+  observe(a: ObservedAttempt): Verdict {
+    this.blockedAttempts++;
+    this.seenPids.add(a.pid);
+    if (a.jobId) this.seenJobs.add(a.jobId);
+    const type = eventTypeOf(a);
+    const kindKey = `${type}|${a.detector}`;
+    this.attemptsByKind[kindKey] = (this.attemptsByKind[kindKey] ?? 0) + 1;
+    const culprit = culpritOf(a);
+    this.lastAttempt = { ts: new Date().toISOString(), detector: a.detector, summary: `${type} by ${culprit}` };
+
+    const verdict = this.decide(a, culprit);
+    this.record(toSecurityEvent(a, verdict));
+    this.events.emit('attempt', a, verdict);
+    return verdict;
+  }
+
+  /** Count the violation against the process it belongs to, and terminate when the threshold is reached. */
+  private decide(a: ObservedAttempt, culprit: string): Verdict {
+    const r = resolveWatched(this.watched, a.pid, a.jobId, this.opts.procRoot);
+    let target: WatchedProcess | null = r.proc;
+    let role: TerminationNotice['role'];
+    if (target) {
+      role = target.role;
+    } else if (a.pid === this.rootPid || a.pid === process.pid) {
+      role = 'server';
+    } else if (a.detector === 'proc-scan') {
+      // A process of our own tree that nobody registered (e.g. a program a dependency started):
+      // it is ours to stop, identified by its current start time.
+      const st = readStat(a.pid, this.opts.procRoot);
+      if (!st) return { violations: 0, terminated: false };
+      role = 'child';
+      target = { pid: a.pid, startTime: st.startTime, role: 'worker', terminate: () => { void gracefulTerminate({ pid: a.pid, startTime: st.startTime, ...(this.opts.procRoot ? { procRoot: this.opts.procRoot } : {}) }, this.opts.config.killGraceMs); } };
+    } else {
+      // Not attributable to a live registered process (e.g. its pid was reused): record only.
+      return { violations: 0, terminated: false };
+    }
+    const startTime = target?.startTime ?? readStat(a.pid, this.opts.procRoot)?.startTime ?? 0;
+    const key = processKey(target?.pid ?? a.pid, startTime);
+    const violations = this.ledger.add(key);
+    // The server itself is never killed by its own monitor: that would take the UI down and hide
+    // the evidence. Its violations are recorded (a server-side hole is critical) and shown.
+    if (role === 'server' || !target) return { violations, terminated: false };
+    if (this.ledger.isTerminated(key)) return { violations, terminated: true };
+    const threshold = terminationThreshold(this.opts.config.strictness, this.opts.config.violationThreshold);
+    if (violations < threshold) return { violations, terminated: false };
+    this.ledger.markTerminated(key);
+    const reason = `${NETWORK_VIOLATION_CODE}: ${culprit} made ${violations} network attempt(s) (threshold ${threshold}, ${this.opts.config.strictness})`;
+    try {
+      target.terminate(reason);
+    } catch (e) {
+      this.opts.logger?.warn({ err: (e as Error).message, pid: target.pid }, 'terminate failed');
+    }
+    this.terminations++;
+    const jobId = target.jobId ?? a.jobId;
+    const notice: TerminationNotice = { pid: target.pid, startTime: target.startTime, ...(jobId ? { jobId } : {}), role, code: NETWORK_VIOLATION_CODE, culprit, violations, reason };
+    this.record({
+      type: 'process_terminated',
+      severity: 'warning',
+      details: { pid: notice.pid, ...(jobId ? { jobId } : {}), role, code: notice.code, culprit, violations, threshold, detector: a.detector, graceMs: this.opts.config.killGraceMs },
+    });
+    this.events.emit('terminated', notice);
+    return { violations, terminated: true };
+  }
+
+  state(): MonitorState {
+    return {
+      active: this.since !== null,
+      since: this.since,
+      sources: this.sourceStates(),
+      blockedAttempts: this.blockedAttempts,
+      lastAttempt: this.lastAttempt,
+      terminations: this.terminations,
+    };
+  }
+
+  stats(): MonitorStats {
+    return {
+      cycles: this.cycles,
+      cycleSecondsTotal: this.cycleSecondsTotal,
+      lastCycleMs: this.lastCycleMs,
+      attempts: { ...this.attemptsByKind },
+      terminations: this.terminations,
+      watched: this.watched.size,
+      recordFailures: this.recordFailures,
+    };
+  }
+}

@@ -1,0 +1,20 @@
+// tripwire.installed: the in-process guard is installed here, with every hook in place.
+import type { Check } from '../check.js';
+import { isUnavailable } from '../deps.js';
+
+export const tripwireInstalled: Check = {
+  id: 'tripwire.installed',
+  title: 'Tripwire installed',
+  async run(ctx) {
+    const tw = ctx.deps.tripwire;
+    if (isUnavailable(tw)) return { status: 'fail', detail: tw.unavailable };
+    const st = tw.status();
+    const hooks = Object.entries(st.hooks);
+    const missing = hooks.filter(([, on]) => !on).map(([name]) => name);
+    const data = { installed: st.installed, hooks: st.hooks, witnesses: st.witnesses, attempts: st.attempts };
+    if (!st.installed) return { status: 'fail', detail: 'the tripwire is not installed in this process', data };
+    if (!hooks.length) return { status: 'fail', detail: 'the tripwire reports no hooks at all', data };
+    if (missing.length) return { status: 'warn', detail: `installed, but ${missing.length} of ${hooks.length} hooks are not in place: ${missing.join(', ')}`, data };
+    return { status: 'pass', detail: `installed with all ${hooks.length} hooks`, data };
+  },
+};

@@ -1,0 +1,131 @@
+// The isolation service the server holds: runs verification at start-up, on demand and
+// periodically; keeps the last report in memory; records each outcome as a security event;
+// answers the indicator (summary) and the convert route (canConvert).
+import type { Config } from '../../config/index.js';
+import type { NewSecurityEvent } from '../../events/types.js';
+import type { MonitorState } from '../monitor/types.js';
+import { loadDefaultDeps, type VerifyDeps } from './deps.js';
+import { runVerification } from './run.js';
+import { countsFromMonitor, summarize, type AttemptCounts, type IsolationSummary } from './summary.js';
+import { convertDecision, type ConvertDecision } from './verdict.js';
+import type { VerificationReport } from './types.js';
+
+/** Where outcomes are recorded (the events store, or anything with the same method). */
+export interface EventSink {
+  record(event: NewSecurityEvent): unknown;
+}
+
+export interface IsolationServiceOptions {
+  config: Pick<Config, 'strictness' | 'verifyIntervalMs' | 'verifyPolicy'>;
+  role?: 'server' | 'cli';
+  /** Default: the real jail/tripwire/firewall modules, loaded on first use. */
+  deps?: VerifyDeps;
+  events?: EventSink | null;
+  monitor?: (() => MonitorState | null) | null;
+  /** Blocked-attempt counts; default: the monitor's. The server may pass the events store's. */
+  attempts?: (() => AttemptCounts) | null;
+  /** The server's listening addresses (getsockname), for server.bind and the in-jail probes. */
+  serverAddresses?: (() => { address: string; port: number }[]) | null;
+  env?: NodeJS.ProcessEnv;
+  procRoot?: string;
+  etcRoot?: string;
+  /** Per-check budget. */
+  timeoutMs?: number;
+}
+
+export class IsolationService {
+  private last: VerificationReport | null = null;
+  private running: Promise<VerificationReport> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private deps: VerifyDeps | null;
+
+  constructor(private readonly opts: IsolationServiceOptions) {
+    this.deps = opts.deps ?? null;
+  }
+
+  get strictness() {
+    return this.opts.config.strictness;
+  }
+
+  /** The last full report (GET /api/security/network-status), or null before the first run. */
+  report(): VerificationReport | null {
+    return this.last;
+  }
+
+  /** The isolation block of /api/health and /api/system/info. */
+  summary(): IsolationSummary {
+    const monitor = this.opts.monitor?.() ?? null;
+    return summarize(this.last, this.strictness, monitor, this.opts.attempts?.() ?? countsFromMonitor(monitor));
+  }
+
+  /** May a conversion run now? strict/paranoid need a kernel-enforced, satisfied verdict. */
+  canConvert(): ConvertDecision {
+    return convertDecision(this.last?.verdict ?? null, this.strictness);
+  }
+
+  /** Run every check now. Concurrent callers share one run (the canary is not free). */
+  verify(trigger: VerificationReport['trigger'] = 'on-demand'): Promise<VerificationReport> {
+    if (!this.running) {
+      this.running = this.runOnce(trigger).finally(() => { this.running = null; });
+    }
+    return this.running;
+  }
+
+  /** Re-verify every config.verifyIntervalMs (0 disables); the timer does not keep the process alive. */
+  startPeriodic(): void {
+    const every = this.opts.config.verifyIntervalMs;
+    if (!every || this.timer) return;
+    this.timer = setInterval(() => { this.verify('periodic').catch(() => {}); }, every);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  private async runOnce(trigger: VerificationReport['trigger']): Promise<VerificationReport> {
+    this.deps ??= await loadDefaultDeps();
+    const addresses = this.opts.serverAddresses?.() ?? [];
+    const report = await runVerification({
+      strictness: this.strictness,
+      role: this.opts.role ?? 'server',
+      env: this.opts.env ?? process.env,
+      procRoot: this.opts.procRoot ?? '/proc',
+      etcRoot: this.opts.etcRoot ?? '/etc',
+      deps: this.deps,
+      serverAddresses: addresses,
+      serverPort: addresses[0]?.port,
+      timeoutMs: this.opts.timeoutMs ?? 10_000,
+      policy: this.opts.config.verifyPolicy[this.strictness],
+      trigger,
+    });
+    this.last = report;
+    this.record(report);
+    return report;
+  }
+
+  private record(r: VerificationReport): void {
+    const sink = this.opts.events;
+    if (!sink) return;
+    const v = r.verdict;
+    const details = {
+      trigger: r.trigger,
+      level: v.level,
+      strictness: v.strictness,
+      satisfied: v.satisfied,
+      kernelLayers: v.kernelLayers,
+      reasons: v.reasons,
+      checks: Object.fromEntries(r.checks.map((c) => [c.id, c.status])),
+      durationMs: r.durationMs,
+    };
+    const event: NewSecurityEvent = v.satisfied
+      ? { type: 'verification_completed', severity: 'info', details }
+      : { type: 'verification_failed', severity: v.strictness === 'standard' ? 'warning' : 'critical', details };
+    try {
+      sink.record(event);
+    } catch {
+      // The store being unavailable must not take verification down; the report is still in memory.
+    }
+  }
+}

@@ -1,0 +1,37 @@
+// The Fastify app: security plugins first (their hooks run on every request, 404s included),
+// then every route module in its own scope.
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import type { AppContext } from './context.js';
+import { PLUGINS } from './plugins/index.js';
+import { routes as defaultRoutes, type RoutePlugin } from './routes/index.js';
+import { mapError } from './errors.js';
+
+export interface BuildOptions {
+  /** Route modules to register (default: routes/index.ts). */
+  routes?: readonly RoutePlugin[];
+}
+
+/** Largest JSON/text body any route accepts; uploads set their own limit per route (config.uploadLimitBytes). */
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+
+export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: false, // our own privacy-aware request log (plugins/request-log.ts) uses ctx.logger
+    trustProxy: false, // request.ip is the socket's peer: there is no proxy in front of a loopback server
+    bodyLimit: DEFAULT_BODY_LIMIT,
+    return503OnClosing: true,
+    forceCloseConnections: true,
+    // Malformed URLs and the like: same JSON shape and headers as every other error.
+    frameworkErrors: (error, _request, reply) => {
+      const mapped = mapError(error);
+      // Its reply type is generic over an unknown route schema; it is an ordinary reply.
+      void (reply as unknown as FastifyReply).code(mapped.status).send(mapped.body);
+    },
+  });
+  for (const plugin of PLUGINS) await plugin(app, ctx);
+  for (const route of opts.routes ?? defaultRoutes) {
+    await app.register(async (scope) => { await route(scope, ctx); });
+  }
+  await app.ready();
+  return app;
+}

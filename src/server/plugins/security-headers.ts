@@ -1,0 +1,45 @@
+// Security headers on EVERY response: routes, static files, errors, 404s, 429s, early rejects
+// from other hooks (they all pass through onSend).
+import type { ServerPlugin } from './types.js';
+
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "connect-src 'self'",
+  "img-src 'self' data: blob:",
+  "font-src 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "object-src 'none'",
+].join('; ');
+
+/** Powerful features the UI never needs, all disabled (no camera, mic, location, devices, tracking). */
+export const PERMISSIONS_POLICY = [
+  'accelerometer', 'ambient-light-sensor', 'autoplay', 'battery', 'bluetooth', 'browsing-topics', 'camera',
+  'display-capture', 'document-domain', 'encrypted-media', 'gamepad', 'geolocation', 'gyroscope', 'hid',
+  'identity-credentials-get', 'idle-detection', 'interest-cohort', 'local-fonts', 'magnetometer', 'microphone',
+  'midi', 'otp-credentials', 'payment', 'picture-in-picture', 'publickey-credentials-create',
+  'publickey-credentials-get', 'screen-wake-lock', 'serial', 'speaker-selection', 'storage-access', 'usb',
+  'web-share', 'window-management', 'xr-spatial-tracking',
+].map((f) => `${f}=()`).join(', ');
+
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy': CONTENT_SECURITY_POLICY,
+  'referrer-policy': 'no-referrer',
+  'x-content-type-options': 'nosniff',
+  'x-dns-prefetch-control': 'off',
+  'permissions-policy': PERMISSIONS_POLICY,
+  'x-frame-options': 'DENY',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+  'x-permitted-cross-domain-policies': 'none',
+};
+
+export const securityHeaders: ServerPlugin = (app) => {
+  app.addHook('onSend', async (request, reply, payload) => {
+    reply.headers(SECURITY_HEADERS);
+    // API answers are never cached (they may carry security state); static UI files may be.
+    if (request.url.startsWith('/api/') || reply.statusCode >= 400) reply.header('cache-control', 'no-store');
+    return payload;
+  });
+};

@@ -1,0 +1,17 @@
+// Every route module, registered in this order after the security plugins. Other modules add
+// theirs here (one import + one entry): convert (converters/convert/jobs), verify (security
+// verify), monitor (events stream, metrics).
+import type { RoutePlugin } from './types.js';
+import { healthRoutes } from './health.js';
+import { systemRoutes } from './system.js';
+import { securityRoutes } from './security.js';
+import { uiRoutes } from './ui.js';
+
+export type { RoutePlugin } from './types.js';
+
+export const routes: RoutePlugin[] = [
+  healthRoutes,
+  systemRoutes,
+  securityRoutes,
+  uiRoutes,
+];

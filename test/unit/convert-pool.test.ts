@@ -1,0 +1,184 @@
+// The pool and job service mechanics: warm single-use workers, bounded queue, timeout, memory
+// and output caps, crashes, refusal by policy. These run workers WITHOUT the kernel jail (the
+// test-only unjailed spawn) because they test the pool, not isolation; worker isolation is
+// tested with the real jail in test/integration/convert-jail.test.ts.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, readdirSync, existsSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConvertService, type ConvertServiceOptions } from '../../src/convert/index.js';
+import { fixturesDir } from '../helpers/paths.js';
+import { unjailedSpawnForTests } from './convert-unjailed-spawn.js';
+
+let dataDir: string;
+const plugins = join(fixturesDir, 'convert', 'plugins');
+
+function service(over: Partial<ConvertServiceOptions> = {}, cfg: Partial<ConvertServiceOptions['config']> = {}): ConvertService {
+  return new ConvertService({
+    config: {
+      dataDir, strictness: 'standard', jobTimeoutMs: 20_000, workerMemoryMb: 256, poolSize: 1, logFileNames: false,
+      convertersDir: plugins, killGraceMs: 500, resultTtlMs: 60_000, ...cfg,
+    },
+    spawn: unjailedSpawnForTests,
+    tripwire: false, // the tripwire is a separate module; these tests are about the pool alone
+    ...over,
+  });
+}
+
+before(() => { dataDir = mkdtempSync(join(tmpdir(), 'hermetic-convert-pool-')); });
+after(() => { rmSync(dataDir, { recursive: true, force: true }); });
+
+test('warm pool: catalog comes from a ready worker, with built-ins and plugins', async () => {
+  const s = service();
+  s.start();
+  try {
+    const cat = await s.catalog();
+    const ids = cat.map((c) => c.id);
+    for (const id of ['image', 'document', 'data', 'spreadsheet', 'pdf', 'ocr', 'test-echo']) assert.ok(ids.includes(id), `missing ${id}`);
+    assert.equal(cat.find((c) => c.id === 'test-echo')?.origin, 'plugin');
+    assert.equal(s.stats().pool.ready, 1);
+  } finally { await s.close(); }
+});
+
+test('single-use: every job runs in a fresh worker process, with no state from an earlier job', async () => {
+  const s = service({ poolSize: 2 });
+  s.start();
+  try {
+    const facts = [];
+    for (let i = 0; i < 3; i++) {
+      const v = await s.convert({ data: Buffer.from(`job ${i}`), from: 'txt', to: 'txt', converter: 'test-echo' });
+      assert.equal(v.status, 'succeeded', JSON.stringify(v.error));
+      facts.push(JSON.parse(readFileSync(s.result(v.id).path, 'utf8')) as { pid: number; jobsSeen: number; input: string });
+    }
+    assert.equal(new Set(facts.map((f) => f.pid)).size, 3, 'three jobs, three processes');
+    assert.deepEqual(facts.map((f) => f.jobsSeen), [1, 1, 1]);
+    assert.deepEqual(facts.map((f) => f.input), ['job 0', 'job 1', 'job 2']);
+  } finally { await s.close(); }
+});
+
+test('a real conversion through a worker: CSV → JSON, result file, job folder cleanup', async () => {
+  const s = service();
+  s.start();
+  try {
+    const v = await s.convert({ data: Buffer.from('name,n\nada,1\n'), name: 'people.csv', to: 'json' });
+    assert.equal(v.status, 'succeeded', JSON.stringify(v.error));
+    assert.equal(v.converter, 'data');
+    assert.equal(v.from, 'csv');
+    const r = s.result(v.id);
+    assert.equal(r.name, 'people.json');
+    assert.match(r.mediaType, /^application\/json/);
+    assert.deepEqual(JSON.parse(readFileSync(r.path, 'utf8')), [{ name: 'ada', n: '1' }]);
+    assert.equal(statSync(r.path).mode & 0o077, 0, 'result is private to us');
+    assert.ok(s.discardResult(v.id));
+    assert.equal(existsSync(r.path), false);
+    assert.throws(() => s.result(v.id), { code: 'RESULT_GONE' });
+  } finally { await s.close(); }
+});
+
+test('bad input: a clear error code, nothing left on disk, and the next job succeeds', async () => {
+  const s = service();
+  s.start();
+  try {
+    const bad = await s.convert({ data: Buffer.from('{"a": [1, 2'), from: 'json', to: 'yaml' });
+    assert.equal(bad.status, 'failed');
+    assert.equal(bad.error?.code, 'INVALID_INPUT');
+    const mismatch = await s.convert({ data: Buffer.from('plain text'), from: 'png', to: 'jpeg' });
+    assert.equal(mismatch.error?.code, 'FORMAT_MISMATCH');
+    const good = await s.convert({ data: Buffer.from('a: 1\n'), from: 'yaml', to: 'json' });
+    assert.equal(good.status, 'succeeded', JSON.stringify(good.error));
+    const leftovers = readdirSync(join(dataDir, 'jobs')).filter((d) => existsSync(join(dataDir, 'jobs', d, 'out', 'output.yaml')));
+    assert.deepEqual(leftovers, [], 'failed jobs leave no output behind');
+  } finally { await s.close(); }
+});
+
+test('unknown output format and unknown converter are refused', async () => {
+  const s = service();
+  s.start();
+  try {
+    assert.throws(() => s.submit({ data: Buffer.from('x'), to: 'exe' }), { code: 'UNSUPPORTED_FORMAT', status: 415 });
+    const v = await s.convert({ data: Buffer.from('x'), from: 'txt', to: 'txt', converter: 'no-such' });
+    assert.equal(v.error?.code, 'NO_CONVERTER');
+  } finally { await s.close(); }
+});
+
+test('timeout: a converter that never returns is killed and the job fails with JOB_TIMEOUT', async () => {
+  const s = service({}, { jobTimeoutMs: 1500 });
+  s.start();
+  try {
+    const v = await s.convert({ data: Buffer.from('x'), from: 'txt', to: 'txt', converter: 'test-spin' });
+    assert.equal(v.error?.code, 'JOB_TIMEOUT');
+    const next = await s.convert({ data: Buffer.from('after'), from: 'txt', to: 'txt', converter: 'test-echo' });
+    assert.equal(next.status, 'succeeded');
+  } finally { await s.close(); }
+});
+
+test('memory cap: a converter that eats the heap fails with OUT_OF_MEMORY', async () => {
+  const s = service({}, { workerMemoryMb: 64 });
+  s.start();
+  try {
+    const v = await s.convert({ data: Buffer.from('x'), from: 'txt', to: 'txt', converter: 'test-hog' });
+    assert.equal(v.error?.code, 'OUT_OF_MEMORY', JSON.stringify(v.error));
+  } finally { await s.close(); }
+});
+
+test('output cap: a result over the limit is refused with OUTPUT_TOO_LARGE', async () => {
+  const s = service({ maxOutputBytes: 10_000 });
+  s.start();
+  try {
+    const v = await s.convert({ data: Buffer.from('x'), from: 'txt', to: 'txt', converter: 'test-big', options: { bytes: 20_000 } });
+    assert.equal(v.error?.code, 'OUTPUT_TOO_LARGE');
+    const ok = await s.convert({ data: Buffer.from('x'), from: 'txt', to: 'txt', converter: 'test-big', options: { bytes: 5_000 } });
+    assert.equal(ok.status, 'succeeded');
+    assert.equal(ok.outputBytes, 5_000);
+  } finally { await s.close(); }
+});
+
+test('a worker crash fails only its job (WORKER_CRASHED)', async () => {
+  const s = service();
+  s.start();
+  try {
+    const v = await s.convert({ data: Buffer.from('x'), from: 'txt', to: 'txt', converter: 'test-crash' });
+    assert.equal(v.error?.code, 'WORKER_CRASHED');
+    assert.match(v.error?.message ?? '', /SIGSEGV/);
+    const next = await s.convert({ data: Buffer.from('x'), from: 'txt', to: 'txt', converter: 'test-echo' });
+    assert.equal(next.status, 'succeeded');
+  } finally { await s.close(); }
+});
+
+test('bounded queue: beyond capacity a job is refused with QUEUE_FULL (503) and a retry hint', async () => {
+  const s = service({ maxQueued: 1 }, { jobTimeoutMs: 3000 });
+  s.start();
+  try {
+    await s.catalog();
+    const running = s.submit({ data: Buffer.from('x'), from: 'txt', to: 'txt', converter: 'test-spin' });
+    const queued = s.submit({ data: Buffer.from('y'), from: 'txt', to: 'txt', converter: 'test-echo' });
+    let refused: unknown;
+    try { s.submit({ data: Buffer.from('z'), from: 'txt', to: 'txt', converter: 'test-echo' }); } catch (e) { refused = e; }
+    assert.ok(refused, 'third job must be refused');
+    assert.equal((refused as { code: string }).code, 'QUEUE_FULL');
+    assert.equal((refused as { status: number }).status, 503);
+    assert.ok(Number((refused as { extra: { retryAfterSec: number } }).extra.retryAfterSec) >= 1);
+    assert.equal((await s.wait(running.id)).error?.code, 'JOB_TIMEOUT');
+    assert.equal((await s.wait(queued.id)).status, 'succeeded');
+  } finally { await s.close(); }
+});
+
+test('refused by policy: canConvert() false → ISOLATION_INSUFFICIENT (503), no worker started', async () => {
+  const s = service({ canConvert: () => ({ ok: false, code: 'NO_KERNEL_LAYER', message: 'strict: no kernel isolation layer is in force' }) });
+  s.start();
+  try {
+    assert.throws(() => s.submit({ data: Buffer.from('x'), from: 'txt', to: 'txt' }), { code: 'ISOLATION_INSUFFICIENT', status: 503 });
+    assert.equal(s.stats().pool.spawned + s.stats().pool.starting, 0);
+  } finally { await s.close(); }
+});
+
+test('strict: a worker without any kernel layer is refused (ISOLATION_INSUFFICIENT), never run', async () => {
+  const s = service({}, { strictness: 'strict' });
+  s.start();
+  try {
+    const v = await s.convert({ data: Buffer.from('x'), from: 'txt', to: 'txt', converter: 'test-echo' });
+    assert.equal(v.status, 'failed');
+    assert.equal(v.error?.code, 'ISOLATION_INSUFFICIENT');
+  } finally { await s.close(); }
+});

@@ -1,0 +1,89 @@
+// The /proc cross-check wired into the monitor: a socket found in our tree becomes one
+// critical monitor_hole (not one per cycle), and an unregistered child of ours holding such a
+// socket is terminated per policy; the server process itself is recorded, never killed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createMonitor, jitteredDelay, type MonitorConfig, type TerminationNotice } from '../../../src/isolation/monitor/index.js';
+import { startCanary } from '../../helpers/canary.js';
+import { memoryStore, startFixture, sleep } from './monitor-helpers.js';
+
+const skip = process.platform !== 'linux' ? 'the /proc cross-check exists on Linux only' : undefined;
+const cfg = (strictness: MonitorConfig['strictness']): MonitorConfig => ({ strictness, monitorIntervalMs: 60_000, violationThreshold: 3, killGraceMs: 200 });
+
+test('jitter stays within ±10 % of the interval', () => {
+  assert.equal(jitteredDelay(5000, () => 0), 4500);
+  assert.equal(jitteredDelay(5000, () => 0.5), 5000);
+  assert.equal(jitteredDelay(5000, () => 0.999999), 5500);
+});
+
+test('a child of ours connected to a loopback canary: one hole, and terminated in strict', { skip }, async () => {
+  const canary = await startCanary();
+  const holder = await startFixture('socket-holder.mjs');
+  try {
+    const store = memoryStore();
+    const m = createMonitor({ config: cfg('strict'), store });
+    m.start();
+    const baseline = m.scanNow();
+    assert.ok(baseline, 'scanning works here');
+    const target = `127.0.0.1:${canary.tcpPort}`;
+    const holesTo = (): number => store.ofType('monitor_hole').filter((e) => e.details['remote'] === target).length;
+    assert.equal(holesTo(), 0, 'positive control: nothing to the canary before the connect');
+
+    const terminated = once(m.events, 'terminated') as Promise<[TerminationNotice]>;
+    const exited = once(holder.child, 'exit');
+    await holder.ask(`connect ${canary.tcpPort}`);
+    m.scanNow();
+    assert.equal(holesTo(), 1);
+    const hole = store.ofType('monitor_hole').find((e) => e.details['remote'] === target)!;
+    assert.equal(hole.severity, 'critical');
+    assert.equal(hole.details['detector'], 'proc-scan');
+    assert.equal(hole.details['pid'], holder.pid);
+    assert.equal(hole.details['why'], 'outgoing loopback connection');
+    assert.equal(hole.details['program'], 'node');
+    const [notice] = await terminated;
+    assert.equal(notice.pid, holder.pid);
+    assert.equal(notice.role, 'child');
+    const [, signal] = await exited;
+    assert.equal(signal, 'SIGTERM', 'stopped by the policy');
+    m.scanNow();
+    assert.equal(holesTo(), 1, 'the same socket is never reported twice');
+    m.stop();
+  } finally {
+    await holder.close();
+    await canary.close();
+  }
+});
+
+test('a socket held by the server process itself is recorded as a hole and the server is not killed', { skip }, async () => {
+  const canary = await startCanary();
+  try {
+    const store = memoryStore();
+    const m = createMonitor({ config: cfg('paranoid'), store });
+    m.start();
+    const { connect } = await import('node:net');
+    const s = connect(canary.tcpPort, '127.0.0.1');
+    await once(s, 'connect');
+    m.scanNow();
+    const holes = store.ofType('monitor_hole').filter((e) => e.details['remote'] === `127.0.0.1:${canary.tcpPort}`);
+    assert.equal(holes.length, 1);
+    assert.equal(holes[0]!.details['pid'], process.pid);
+    assert.equal(store.ofType('process_terminated').length, 0);
+    s.destroy();
+    m.stop();
+    await sleep(10);
+  } finally {
+    await canary.close();
+  }
+});
+
+test('the monitor runs cycles on its own at the configured interval', { skip }, async () => {
+  const m = createMonitor({ config: { ...cfg('standard'), monitorIntervalMs: 100 }, store: memoryStore() });
+  m.start();
+  const timeout = AbortSignal.timeout(2000);
+  const cycle = await once(m.events, 'cycle', { signal: timeout }).catch(() => null);
+  assert.ok(cycle, 'a cycle ran within 2 s at a 100 ms interval');
+  assert.ok(m.stats().cycles >= 1);
+  assert.equal(m.state().sources['proc-scan']!.active, true);
+  m.stop();
+});
