@@ -6,13 +6,14 @@ import { join } from 'node:path';
 export interface PackageFiles {
   /** .js / .mjs / .cjs, relative to the package folder with forward slashes. */
   code: string[];
-  /** Compiled addons (.node). */
+  /** Native code: Node addons (.node) and shared libraries (.so, .dylib, .dll). */
   native: string[];
   /** Names directly in the package folder (for binding.gyp and the like). */
   topLevel: string[];
 }
 
 const CODE = /\.(?:c|m)?js$/;
+const NATIVE = /\.(?:node|so(?:\.\d+)*|dylib|dll)$/;
 
 export function listPackageFiles(dir: string): PackageFiles {
   const code: string[] = [];
@@ -32,7 +33,7 @@ export function listPackageFiles(dir: string): PackageFiles {
       if (st.isDirectory()) walk(p, r, depth + 1);
       else if (st.isFile()) {
         if (CODE.test(name)) code.push(r);
-        else if (name.endsWith('.node')) native.push(r);
+        else if (NATIVE.test(name)) native.push(r);
       }
     }
   };

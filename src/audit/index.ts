@@ -3,7 +3,7 @@ export { runAudit, DEFAULT_MAX_PARSE_BYTES } from './audit.js';
 export { loadAllowlist, parseAllowlist, applyWaivers, AllowlistError, type Waiver } from './allowlist.js';
 export { buildGraph, ManifestError } from './tree.js';
 export { RULES, RULE_IDS, ruleInfo, type RuleInfo } from './rules.js';
-export { renderTable } from './report/table.js';
+export { renderTable, renderRules } from './report/table.js';
 export { renderJson } from './report/json.js';
 export { renderSarif, type SarifLog } from './report/sarif.js';
 export type * from './types.js';

@@ -75,6 +75,6 @@ export function checkManifest(pkg: PackageNode, rootAllowScripts: Record<string,
 export function nativeBinaryFindings(pkg: PackageNode, nodeFiles: string[]): Finding[] {
   if (!nodeFiles.length) return [];
   const shown = nodeFiles.slice(0, 5).join(', ') + (nodeFiles.length > 5 ? `, … (${nodeFiles.length} in all)` : '');
-  return [{ ...finding(pkg, 'native-addon', `compiled addon(s): ${shown}`, '.node'), file: nodeFiles[0] as string }];
+  return [{ ...finding(pkg, 'native-addon', `native code: ${shown}`, '.node'), file: nodeFiles[0] as string }];
 }
 

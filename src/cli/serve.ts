@@ -59,10 +59,14 @@ async function serve(config: Config): Promise<number> {
   tripwire.install();
   const { startServer, StartError } = await import('../server/index.js');
   const { version } = await import('../version.js');
+  // Isolation verification (issue 6): created in setup, run once bound, then periodically.
+  const { serveIsolation } = await import('../server/launcher/index.js');
+  const { isSelfTestAttempt } = await import('../isolation/verify/index.js');
+  const isolation = serveIsolation(config);
 
   let server;
   try {
-    server = await startServer(config);
+    server = await startServer(config, { setup: isolation.setup });
   } catch (e) {
     if (e instanceof StartError) {
       console.error(`hermetic: ${e.message}`);
@@ -71,9 +75,15 @@ async function serve(config: Config): Promise<number> {
     throw e;
   }
   const { ctx } = server;
+  const refused = await isolation.afterListen(ctx);
+  if (refused) {
+    console.error(`hermetic: ${refused.message}`);
+    await server.close();
+    return refused.exitCode;
+  }
   // Attempts in this process go to the event log. When the runtime monitor is wired it
   // records them itself (with its policy), so they are not recorded twice.
-  const unsubscribe = ctx.monitor ? () => {} : tripwire.onAttempt((a) => { ctx.store.record(tripwire.eventForAttempt(a)); });
+  const unsubscribe = ctx.monitor ? () => {} : tripwire.onAttempt((a) => { if (!isSelfTestAttempt(a)) ctx.store.record(tripwire.eventForAttempt(a)); });
 
   console.log(`Hermetic ${version} serving on ${server.url} (${ctx.bind?.nonLoopback ? 'NON-LOOPBACK' : 'loopback only'}, strictness ${config.strictness})`);
   console.log(`Open: ${server.tokenUrl}`);
@@ -105,6 +115,11 @@ export const command: Command = {
   usage: USAGE,
   async run(argv) {
     const config = loadConfig({ flags: parseServeFlags(argv) });
+    // Paranoid: this process becomes the launcher; the server runs under the jail (exit 3 if it cannot).
+    if (config.strictness === 'paranoid' && process.env.HERMETIC_PARANOID_CHILD !== '1') {
+      const { launchParanoid } = await import('../server/launcher/index.js');
+      return launchParanoid(config, { serveArgv: argv });
+    }
     return serve(config);
   },
 };

@@ -5,8 +5,8 @@
 import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import type { JailHandle, JailSpawnOptions, LayerName, LayerState } from '../isolation/jail/types.js';
-import type { Monitor, WatchedProcess } from '../isolation/monitor/types.js';
+import type { JailHandle, JailSpawnOptions, LayerName, LayerState } from '../isolation/jail/index.js';
+import type { Monitor, WatchedProcess } from '../isolation/monitor/index.js';
 import type { ConverterInfo } from './catalog.js';
 import { ConvertError } from './errors.js';
 import { createJobFolder, removeJobFolder, type JobFolder } from './jobdir.js';
@@ -25,8 +25,15 @@ export interface PoolOptions {
   size: number;
   spawn: JailSpawn;
   jobsRoot: string;
-  /** Worker heap cap (--max-old-space-size) and the jail's memory rlimit, MiB. */
+  /** Worker JavaScript heap cap (--max-old-space-size), MiB. */
   memoryMb: number;
+  /**
+   * Passed to the jail's `memoryBytes` rlimit when set. Not set by default: the jail applies it
+   * as RLIMIT_AS, and V8 reserves (PROT_NONE) ~10 GiB of address space per WebAssembly memory
+   * plus its code range, so an address-space cap low enough to matter stops Node from starting
+   * (tesseract.js is wasm). RLIMIT_DATA would count only memory really used.
+   */
+  rlimitBytes?: number;
   /** Folder of user converter plugins, readable by workers. */
   convertersDir?: string | undefined;
   /** Layers the jail must apply (spawn fails otherwise). */
@@ -43,6 +50,8 @@ export interface PoolOptions {
   workerScript?: string;
   /** Folders workers may read besides the job's in/ (the package root with node_modules). */
   readRoots?: string[];
+  /** Spawn a replacement when a worker is taken (default true; the one-shot CLI turns it off). */
+  replenish?: boolean;
 }
 
 export interface WarmWorker {
@@ -112,11 +121,16 @@ export class WarmPool {
     });
   }
 
+  /** The catalog if a worker has reported one already (no waiting). */
+  cachedCatalog(): ConverterInfo[] | null {
+    return this.catalogCache;
+  }
+
   /** A ready worker (waits for one); the caller owns it and must dispose() it. */
   acquire(): Promise<WarmWorker> {
     if (this.closed) return Promise.reject(new ConvertError('SHUTTING_DOWN', 'the converter pool is shutting down'));
     const w = this.ready.shift();
-    if (w) { this.fill(); return Promise.resolve(w); }
+    if (w) { if (this.opts.replenish !== false) this.fill(); return Promise.resolve(w); }
     if (this.lastSpawnError && this.starting === 0 && this.consecutiveFailures > 0) {
       // Nothing is coming: say why now rather than leave the job hanging.
       const e = this.lastSpawnError;
@@ -154,7 +168,7 @@ export class WarmPool {
           this.lastSpawnError = null;
           if (this.closed) { void w.dispose(); return; }
           const waiter = this.waiters.shift();
-          if (waiter) { waiter.resolve(w); this.fill(); } else this.ready.push(w);
+          if (waiter) { waiter.resolve(w); if (this.opts.replenish !== false) this.fill(); } else this.ready.push(w);
         },
         (e: unknown) => {
           this.starting--;
@@ -190,14 +204,14 @@ export class WarmPool {
         stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
         allowWrite: [folder.outDir],
         require: o.require ?? [],
-        memoryBytes: o.memoryMb * 1024 * 1024,
+        ...(o.rlimitBytes ? { memoryBytes: o.rlimitBytes } : {}),
         tripwire: o.tripwire ?? true,
         nodePermission: { allowFsRead: readRoots, allowFsWrite: [folder.outDir], allowChildProcess: false, allowWorker: true, allowAddons: true },
       });
     } catch (e) {
       removeJobFolder(folder);
       const code = (e as { code?: string }).code;
-      if (code === 'JAIL_LAYER_UNAVAILABLE') throw new ConvertError('ISOLATION_INSUFFICIENT', `the jail cannot apply a required layer: ${(e as Error).message}`);
+      if (code === 'JAIL_LAYER_UNAVAILABLE' || code === 'JAIL_HELPER_MISSING') throw new ConvertError('ISOLATION_INSUFFICIENT', `the jail cannot apply a required layer: ${(e as Error).message}`);
       throw e;
     }
     const kernel = handle.layers.filter((l) => l.inForce && KERNEL_LAYERS.includes(l.name));

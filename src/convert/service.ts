@@ -3,9 +3,9 @@
 // results until they are downloaded or expire. The server and the CLI both use this; neither
 // ever runs converter code in its own process.
 import { randomUUID } from 'node:crypto';
-import type { EventStore, JobRecord } from '../events/types.js';
+import type { EventStore, JobRecord } from '../events/index.js';
 import type { Config } from '../config/index.js';
-import type { LayerName } from '../isolation/jail/types.js';
+import type { LayerName } from '../isolation/jail/index.js';
 import { ConvertError, isConvertErrorCode, type ConvertErrorCode } from './errors.js';
 import { toFormatId, extOf, mediaTypeOf, type FormatId } from './formats.js';
 import { supports, type ConverterInfo } from './catalog.js';
@@ -39,6 +39,10 @@ export interface ConvertServiceOptions {
   /** Override the pool size (CLI: 1). */
   poolSize?: number;
   readyTimeoutMs?: number;
+  /** Keep the pool full after each job (default true; the one-shot CLI: false). */
+  replenish?: boolean;
+  /** The jail's memory rlimit for workers (see PoolOptions.rlimitBytes for why it is off by default). */
+  rlimitBytes?: number;
 }
 
 export interface ConvertRequest {
@@ -64,6 +68,8 @@ export interface JobView {
   finishedAt: string | null;
   durationMs: number | null;
   error: { code: string; message: string; [k: string]: unknown } | null;
+  /** Isolation layers in force in the worker that ran the job (empty until it starts). */
+  layers: string[];
   /** Suggested download name and media type, once succeeded. */
   result: { name: string; mediaType: string; bytes: number } | null;
 }
@@ -98,6 +104,8 @@ export class ConvertService {
   private readonly poolSize: number;
   private avgRunMs = 2000;
   private closing = false;
+  /** Workers running a job now (killed on close). */
+  private readonly active = new Set<WarmWorker>();
 
   constructor(private readonly o: ConvertServiceOptions) {
     this.root = jobsRoot(o.config.dataDir);
@@ -116,6 +124,8 @@ export class ConvertService {
       killGraceMs: o.config.killGraceMs,
       readyTimeoutMs: o.readyTimeoutMs ?? 30_000,
       readRoots: [packageRoot],
+      replenish: o.replenish ?? true,
+      ...(o.rlimitBytes ? { rlimitBytes: o.rlimitBytes } : {}),
     });
     this.queue = new BoundedQueue<Job>(o.maxQueued ?? 16);
   }
@@ -152,6 +162,12 @@ export class ConvertService {
     if (!to) throw new ConvertError('UNSUPPORTED_FORMAT', `unknown output format '${req.to}'`);
     if (req.from && !toFormatId(req.from)) throw new ConvertError('UNSUPPORTED_FORMAT', `unknown input format '${req.from}'`);
     if (!req.data?.length) throw new ConvertError('INVALID_INPUT', 'the input is empty');
+    // Refuse impossible requests before a single-use worker is spent on them (the worker still
+    // decides from the real content; this only uses the declared format, when there is one).
+    const cat = this.pool.cachedCatalog();
+    if (cat && !supports(cat, toFormatId(req.from ?? null), to, req.converter)) {
+      throw new ConvertError('NO_CONVERTER', req.converter ? `converter '${req.converter}' cannot produce ${to}${req.from ? ` from ${req.from}` : ''}` : `no converter turns ${req.from ?? 'this input'} into ${to}`);
+    }
     const displayName = req.name ? safeFileName(req.name) : null;
     const id = randomUUID();
     let settle!: (v: JobView) => void;
@@ -161,7 +177,7 @@ export class ConvertService {
       view: {
         id, status: 'queued', converter: req.converter ?? null, from: toFormatId(req.from ?? null), to,
         inputBytes: req.data.length, outputBytes: null, queuedAt: new Date().toISOString(), startedAt: null,
-        finishedAt: null, durationMs: null, error: null, result: null,
+        finishedAt: null, durationMs: null, error: null, result: null, layers: [],
       },
     };
     const retryAfter = Math.max(1, Math.min(60, Math.ceil((this.avgRunMs * (this.queue.length + 1)) / this.poolSize / 1000)));
@@ -233,6 +249,7 @@ export class ConvertService {
     this.closing = true;
     for (const j of this.queue.drain()) this.finish(j, 'cancelled', new ConvertError('SHUTTING_DOWN', 'the server is shutting down'));
     await this.pool.close();
+    for (const w of this.active) w.handle.kill('SIGKILL');
     for (const j of this.jobs.values()) if (j.folder && j.view.status !== 'running') this.discardResult(j.view.id);
   }
 
@@ -267,6 +284,8 @@ export class ConvertService {
     v.startedAt = new Date().toISOString();
     const t0 = Date.now();
     job.folder = worker.folder;
+    v.layers = worker.layers.filter((l) => l.inForce).map((l) => l.name);
+    this.active.add(worker);
     worker.bindJob(v.id);
     this.o.store?.jobs.update(v.id, { status: 'running', startedAt: v.startedAt });
     const runId = this.o.store?.sandboxRuns.insert({
@@ -284,6 +303,7 @@ export class ConvertService {
     // Namespace counters are read while the worker (and so its namespace) still exists.
     const netns = this.o.monitor ? this.o.monitor.checkNetns(worker.pid, v.id) : null;
     await worker.dispose({ keepFolder: true });
+    this.active.delete(worker);
     const elapsed = Date.now() - t0;
     this.avgRunMs = this.avgRunMs * 0.8 + elapsed * 0.2;
     const violations = worker.handle.attempts.length + worker.tripwireAttempts;

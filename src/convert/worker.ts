@@ -61,11 +61,22 @@ async function runJob(reg: ConverterRegistry, job: JobMessage): Promise<ResultMe
   }
 }
 
+/**
+ * --max-old-space-size already sized THIS heap. A worker thread (tesseract.js runs one) refuses
+ * it in an explicit execArgv, and the tripwire passes our execArgv on to every Worker so the
+ * guard is preloaded there too: drop the flag from what is inherited.
+ */
+function dropPerProcessFlags(): void {
+  const keep = process.execArgv.filter((a) => !/^--max-old-space-size(=|$)/.test(a));
+  process.execArgv.splice(0, process.execArgv.length, ...keep);
+}
+
 async function main(): Promise<void> {
   if (!process.send) {
     console.error('hermetic worker: must be started by the server with an IPC channel');
     process.exit(2);
   }
+  dropPerProcessFlags();
   const plugins = await loadPlugins(process.env.HERMETIC_CONVERTERS_DIR);
   const reg = new ConverterRegistry(BUILTIN_CONVERTERS, plugins.converters);
   await loadPdfJs(); // the heaviest import; done before the job, not during it

@@ -43,39 +43,68 @@ function listOf<T extends string>(name: string, v: T | T[] | undefined, allowed:
 }
 
 /**
- * Occurrence counts by type, kept current without a table scan per call: the on-disk totals
- * (re-read only when another connection has committed, per PRAGMA data_version) plus our own
- * writes since, plus aggregated occurrences not yet written.
+ * Occurrence counts by type and the last blocked attempt, kept current without a query per
+ * call (GET /api/health asks on every request): the on-disk state is re-read only when another
+ * connection (another hermetic process) has committed, per PRAGMA data_version; our own writes
+ * are applied in memory; aggregated occurrences not yet written are added on read.
  */
-class Counts {
+const STALE_CHECK_MS = 250;
+
+class Stats {
   private onDisk: Partial<Record<SecurityEventType, number>> = {};
+  private lastBlocked: SecurityEvent | null = null;
   private dataVersion = -1;
-  constructor(private readonly db: SqlDatabase) {
+  private readonly versionStmt;
+  private readonly countsStmt;
+  private readonly lastBlockedStmt;
+
+  constructor(db: SqlDatabase) {
+    this.versionStmt = db.prepare('PRAGMA data_version');
+    this.countsStmt = db.prepare(
+      "SELECT event_type AS type, SUM(COALESCE(json_extract(details, '$.count'), 1)) AS n FROM security_events GROUP BY event_type",
+    );
+    this.lastBlockedStmt = db.prepare(
+      `SELECT * FROM security_events WHERE event_type IN (${BLOCKED_ATTEMPT_TYPES.map(() => '?').join(', ')}) ORDER BY id DESC LIMIT 1`,
+    );
     this.refreshIfStale();
   }
 
-  /** Call before each of our own writes, so a re-read never includes a write we then add again. */
-  refreshIfStale(): void {
-    const v = Number((this.db.prepare('PRAGMA data_version').get() as { data_version: number }).data_version);
+  private checkedAt = 0;
+
+  /**
+   * Re-read if another connection committed. Readers check at most every STALE_CHECK_MS (the
+   * health route asks on every request); our own writes force the check, so a re-read never
+   * includes a write that we then add again.
+   */
+  refreshIfStale(force = false): void {
+    const now = Date.now();
+    if (!force && now - this.checkedAt < STALE_CHECK_MS) return;
+    this.checkedAt = now;
+    const v = Number((this.versionStmt.get() as { data_version: number }).data_version);
     if (v === this.dataVersion) return;
     this.dataVersion = v;
-    const rows = this.db.prepare(
-      "SELECT event_type AS type, SUM(COALESCE(json_extract(details, '$.count'), 1)) AS n FROM security_events GROUP BY event_type",
-    ).all() as { type: SecurityEventType; n: number }[];
     this.onDisk = {};
-    for (const r of rows) this.onDisk[r.type] = Number(r.n);
+    for (const r of this.countsStmt.all() as { type: SecurityEventType; n: number }[]) this.onDisk[r.type] = Number(r.n);
+    const row = this.lastBlockedStmt.get(...BLOCKED_ATTEMPT_TYPES) as EventRow | undefined;
+    this.lastBlocked = row ? toEvent(row) : null;
   }
 
-  /** Our own write just put `n` more occurrences of `type` on disk. */
-  written(type: SecurityEventType, n: number): void {
+  /** Our own write just put `n` more occurrences of `type` on disk (`row` when it is a new row). */
+  written(type: SecurityEventType, n: number, row?: SecurityEvent): void {
     this.onDisk[type] = (this.onDisk[type] ?? 0) + n;
+    if (row && BLOCKED_ATTEMPT_TYPES.includes(type)) this.lastBlocked = row;
   }
 
-  snapshot(pending: Aggregate[]): Partial<Record<SecurityEventType, number>> {
+  counts(pending: Partial<Record<SecurityEventType, number>>): Partial<Record<SecurityEventType, number>> {
     this.refreshIfStale();
     const out = { ...this.onDisk };
-    for (const a of pending) out[a.label as SecurityEventType] = (out[a.label as SecurityEventType] ?? 0) + a.pending;
+    for (const [t, n] of Object.entries(pending) as [SecurityEventType, number][]) if (n) out[t] = (out[t] ?? 0) + n;
     return out;
+  }
+
+  lastBlockedAttempt(): SecurityEvent | null {
+    this.refreshIfStale();
+    return this.lastBlocked;
   }
 }
 
@@ -94,37 +123,36 @@ export function createEventStore(opts: EventStoreOptions): EventStore {
   const bucket = new TokenBucket(opts.maxRowsPerSecond ?? 20, opts.burstRows ?? 100);
   const windows = new AggregationTable(windowMs);
   const listeners = new Set<RecordedListener>();
-  const counts = new Counts(db);
+  const stats = new Stats(db);
   let droppedTotal = 0;
   let droppedPending: { n: number; byType: Record<string, number>; bySeverity: Record<string, number>; since: string } | null = null;
   let closed = false;
+  /** Aggregated occurrences not yet written, by type (for live counts without scanning windows). */
+  const pendingByType: Partial<Record<SecurityEventType, number>> = {};
 
   const insertStmt = db.prepare('INSERT INTO security_events (event_type, severity, details, timestamp) VALUES (?, ?, ?, ?)');
   const byIdStmt = db.prepare('SELECT * FROM security_events WHERE id = ?');
   const bumpStmt = db.prepare("UPDATE security_events SET details = json_set(COALESCE(details, '{}'), '$.count', ?, '$.lastSeen', ?) WHERE id = ?");
 
-  function emit(id: number, change: RecordedChange): void {
-    if (!listeners.size) return;
-    const row = byIdStmt.get(id) as EventRow | undefined;
-    if (!row) return;
-    const ev = toEvent(row);
+  function emit(ev: SecurityEvent, change: RecordedChange): void {
     for (const fn of listeners) {
       try { fn(ev, change); } catch { /* a listener's bug must not lose or block a security event */ }
     }
   }
 
   function insert(type: SecurityEventType, severity: Severity, details: Record<string, unknown>): number {
-    counts.refreshIfStale();
-    const res = insertStmt.run(type, severity, JSON.stringify(details), new Date().toISOString());
-    const id = Number(res.lastInsertRowid);
-    counts.written(type, typeof details.count === 'number' ? details.count : 1);
-    emit(id, 'inserted');
-    return id;
+    stats.refreshIfStale(true);
+    const timestamp = new Date().toISOString();
+    const res = insertStmt.run(type, severity, JSON.stringify(details), timestamp);
+    const ev: SecurityEvent = { id: Number(res.lastInsertRowid), type, severity, details, timestamp };
+    stats.written(type, typeof details.count === 'number' ? details.count : 1, ev);
+    emit(ev, 'inserted');
+    return ev.id;
   }
 
   function writeAggregates(list: Aggregate[]): void {
     if (!list.length) return;
-    counts.refreshIfStale();
+    stats.refreshIfStale(true);
     db.exec('BEGIN IMMEDIATE');
     try {
       for (const a of list) bumpStmt.run(a.count, new Date(a.lastSeen).toISOString(), a.rowId);
@@ -133,8 +161,17 @@ export function createEventStore(opts: EventStoreOptions): EventStore {
       db.exec('ROLLBACK');
       throw e;
     }
-    for (const a of list) { counts.written(a.label as SecurityEventType, a.pending); a.pending = 0; }
-    for (const a of list) emit(a.rowId, 'aggregated');
+    for (const a of list) {
+      const t = a.label as SecurityEventType;
+      stats.written(t, a.pending);
+      pendingByType[t] = (pendingByType[t] ?? 0) - a.pending;
+      a.pending = 0;
+    }
+    if (!listeners.size) return;
+    for (const a of list) {
+      const row = byIdStmt.get(a.rowId) as EventRow | undefined;
+      if (row) emit(toEvent(row), 'aggregated');
+    }
   }
 
   function flush(): void {
@@ -166,6 +203,7 @@ export function createEventStore(opts: EventStoreOptions): EventStore {
       open.count++;
       open.pending++;
       open.lastSeen = now;
+      pendingByType[ev.type] = (pendingByType[ev.type] ?? 0) + 1;
       return { id: open.rowId, status: 'aggregated' };
     }
     if (!bucket.take(now)) {
@@ -208,10 +246,6 @@ export function createEventStore(opts: EventStoreOptions): EventStore {
     return { events: rows.map(toEvent), total, limit, offset };
   }
 
-  const lastBlockedStmt = db.prepare(
-    `SELECT * FROM security_events WHERE event_type IN (${BLOCKED_ATTEMPT_TYPES.map(() => '?').join(', ')}) ORDER BY id DESC LIMIT 1`,
-  );
-
   return {
     file,
     driver: db.driver,
@@ -221,15 +255,12 @@ export function createEventStore(opts: EventStoreOptions): EventStore {
       listeners.add(fn);
       return () => { listeners.delete(fn); };
     },
-    counts: () => counts.snapshot(windows.dirty()),
+    counts: () => stats.counts(pendingByType),
     blockedAttempts() {
-      const c = counts.snapshot(windows.dirty());
+      const c = stats.counts(pendingByType);
       return BLOCKED_ATTEMPT_TYPES.reduce((sum, t) => sum + (c[t] ?? 0), 0);
     },
-    lastBlockedAttempt() {
-      const r = lastBlockedStmt.get(...BLOCKED_ATTEMPT_TYPES) as EventRow | undefined;
-      return r ? toEvent(r) : null;
-    },
+    lastBlockedAttempt: () => stats.lastBlockedAttempt(),
     get dropped() { return droppedTotal; },
     flush,
     jobs: createJobStore(db, allowFileNames),

@@ -1,6 +1,7 @@
 // The one line `hermetic status` prints (and the words the UI indicator uses). The verify
 // module refines the isolation wording by extending describeIsolation().
 import type { IsolationSummary } from './context.js';
+import { statusLine } from '../isolation/verify/index.js';
 
 export interface StatusSnapshot {
   running: boolean;
@@ -29,14 +30,15 @@ export function describeIsolation(iso: IsolationSummary): string {
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
-export function formatStatusLine(s: StatusSnapshot): string {
+export function formatStatusLine(s: StatusSnapshot, opts: { colour?: boolean } = {}): string {
   const attempts = plural(s.blockedAttempts, 'blocked attempt', 'blocked attempts');
   if (!s.running) {
     const last = s.lastAttempt ? ` (last ${s.lastAttempt.ts}: ${s.lastAttempt.summary})` : '';
     return `Hermetic: not running · ${attempts} recorded${last}`;
   }
   if (!s.healthy) return `Hermetic: not responding (pid ${s.pid ?? '?'} at ${s.url ?? '?'}${s.error ? `: ${s.error}` : ''}) · ${attempts} recorded`;
-  const parts = [`Hermetic: ${s.isolation ? describeIsolation(s.isolation) : 'isolation NOT verified'}`, attempts];
+  // The verify module's line (issue 6): "● Offline — network blocked by the kernel (…) · 0 attempts".
+  const parts = s.isolation ? [statusLine({ reasons: [], reason: '', ...s.isolation }, opts)] : ['Hermetic: isolation NOT verified', attempts];
   if (s.exposure === 'non-loopback') parts.push('WARNING: serving on a NON-loopback address');
   if (s.url) parts.push(s.url);
   return parts.join(' · ');

@@ -41,6 +41,27 @@ export const PACKAGE_SIGNATURES: readonly PackageSignature[] = [
   { pattern: 'registry-url', category: 'update_check', why: 'registry lookups (update checks)' },
   { pattern: 'is-online', category: 'connectivity_probe', why: 'connectivity probe to public hosts' },
   { pattern: 'public-ip', category: 'connectivity_probe', why: 'asks a public service for our IP' },
+  // Added for the dependency audit (issue 8): more telemetry clients and probes, and packages
+  // that download binaries or browsers at install or run time.
+  { pattern: '@bugsnag/*', category: 'telemetry', why: 'crash reporting (Bugsnag)' },
+  { pattern: 'rollbar', category: 'telemetry', why: 'crash reporting (Rollbar)' },
+  { pattern: 'raven', category: 'telemetry', why: 'crash reporting (legacy Sentry client)' },
+  { pattern: 'newrelic', category: 'telemetry', why: 'APM agent (New Relic)' },
+  { pattern: 'dd-trace', category: 'telemetry', why: 'APM tracer (Datadog)' },
+  { pattern: 'elastic-apm-node', category: 'telemetry', why: 'APM agent (Elastic)' },
+  { pattern: '@amplitude/*', category: 'telemetry', why: 'product analytics (Amplitude)' },
+  { pattern: 'is-reachable', category: 'connectivity_probe', why: 'connects to hosts to test reachability' },
+  { pattern: 'internet-available', category: 'connectivity_probe', why: 'DNS lookup of a public host to test connectivity' },
+  { pattern: 'prebuild-install', category: 'runtime_download', why: 'downloads prebuilt native binaries from GitHub releases at install time' },
+  { pattern: 'node-pre-gyp', category: 'runtime_download', why: 'downloads prebuilt native binaries at install time' },
+  { pattern: '@mapbox/node-pre-gyp', category: 'runtime_download', why: 'downloads prebuilt native binaries at install time' },
+  { pattern: 'puppeteer', category: 'runtime_download', why: 'downloads a browser build at install time' },
+  { pattern: 'electron', category: 'runtime_download', why: 'downloads the Electron binary at install time' },
+  { pattern: 'chromedriver', category: 'runtime_download', why: 'downloads a driver binary at install time' },
+  { pattern: 'geckodriver', category: 'runtime_download', why: 'downloads a driver binary at install time' },
+  { pattern: 'ffmpeg-static', category: 'runtime_download', why: 'downloads an ffmpeg binary at install time' },
+  { pattern: 'node-sass', category: 'runtime_download', why: 'downloads a native binding at install time' },
+  { pattern: 'cypress', category: 'runtime_download', why: 'downloads the Cypress app at install time' },
 ];
 
 /** Command-line programs whose only job is the network; the tripwire refuses to spawn them. */

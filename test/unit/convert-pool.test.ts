@@ -37,6 +37,7 @@ test('warm pool: catalog comes from a ready worker, with built-ins and plugins',
     const ids = cat.map((c) => c.id);
     for (const id of ['image', 'document', 'data', 'spreadsheet', 'pdf', 'ocr', 'test-echo']) assert.ok(ids.includes(id), `missing ${id}`);
     assert.equal(cat.find((c) => c.id === 'test-echo')?.origin, 'plugin');
+    for (let i = 0; i < 50 && s.stats().pool.ready < 1; i++) await new Promise((r) => setTimeout(r, 20));
     assert.equal(s.stats().pool.ready, 1);
   } finally { await s.close(); }
 });
@@ -97,7 +98,12 @@ test('unknown output format and unknown converter are refused', async () => {
   s.start();
   try {
     assert.throws(() => s.submit({ data: Buffer.from('x'), to: 'exe' }), { code: 'UNSUPPORTED_FORMAT', status: 415 });
-    const v = await s.convert({ data: Buffer.from('x'), from: 'txt', to: 'txt', converter: 'no-such' });
+    await s.catalog();
+    // Refused up front from the catalog a worker reported (no worker is spent on it)…
+    assert.throws(() => s.submit({ data: Buffer.from('x'), from: 'txt', to: 'txt', converter: 'no-such' }), { code: 'NO_CONVERTER', status: 422 });
+    assert.throws(() => s.submit({ data: Buffer.from('x'), from: 'csv', to: 'png' }), { code: 'NO_CONVERTER' });
+    // …and by the worker when only the content shows it (declared nothing; text cannot become PNG).
+    const v = await s.convert({ data: Buffer.from('just text'), to: 'png' });
     assert.equal(v.error?.code, 'NO_CONVERTER');
   } finally { await s.close(); }
 });

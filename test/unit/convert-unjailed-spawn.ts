@@ -4,7 +4,7 @@
 // The isolation of workers is tested with the real jail in test/integration/convert-jail.test.ts.
 import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import type { JailHandle, JailSpawnOptions } from '../../src/isolation/jail/types.js';
+import type { JailHandle, JailSpawnOptions } from '../../src/isolation/jail/index.js';
 
 export function unjailedSpawnForTests(cmd: string, args: string[], opts: JailSpawnOptions): JailHandle {
   const child = spawn(cmd, args, {

@@ -166,14 +166,21 @@ test('jobs and sandbox runs: insert, update, read back', () => {
   store.close();
 });
 
-test('counts follow writes made by another process (another connection)', () => {
+test('counts follow writes made by another process (another connection) within 250 ms', async () => {
   const dataDir = tmp();
   const a = openEventStore({ dataDir });
   const b = openEventStore({ dataDir });
+  const settle = () => new Promise((r) => setTimeout(r, 300));
   a.record({ type: 'p2p_blocked', severity: 'critical', details: { module: 'webrtc' } });
+  await settle();
   assert.equal(b.blockedAttempts(), 1);
+  assert.equal(b.lastBlockedAttempt()?.details.module, 'webrtc');
+  // b's own write forces a re-read first: a's row is counted once, not twice.
   b.record({ type: 'p2p_blocked', severity: 'critical', details: { module: 'other' } });
+  assert.equal(b.blockedAttempts(), 2);
+  await settle();
   assert.equal(a.blockedAttempts(), 2);
+  assert.equal(a.lastBlockedAttempt()?.details.module, 'other');
   a.close();
   b.close();
 });

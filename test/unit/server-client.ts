@@ -1,6 +1,7 @@
 // A tiny HTTP client for server tests: node:http, so that any Host/Origin header can be sent
 // (fetch forbids setting Host). Loopback only.
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 
 export interface Res {
   status: number;
@@ -23,5 +24,16 @@ export function req(port: number, path: string, opts: { method?: string; headers
     r.on('error', reject);
     if (opts.body !== undefined) r.write(opts.body);
     r.end();
+  });
+}
+
+/** Send raw bytes (e.g. a request with no Host header at all); resolves the status code. */
+export function rawStatus(port: number, text: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const sock = connect({ host: '127.0.0.1', port }, () => sock.end(text));
+    let data = '';
+    sock.on('data', (d: Buffer) => { data += d.toString('latin1'); });
+    sock.on('end', () => resolve(Number(/^HTTP\/1\.[01] (\d{3})/.exec(data)?.[1] ?? 0)));
+    sock.on('error', reject);
   });
 }

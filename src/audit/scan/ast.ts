@@ -55,7 +55,7 @@ function propName(node: acorn.MemberExpression): string | null {
   return null;
 }
 
-interface Binding { name: string; builtin: string; spec: string; at: number }
+interface Binding { name: string; builtin: string; spec: string; at: number; how: string }
 
 class FileScan {
   constructor(private readonly text: string) {}
@@ -104,14 +104,14 @@ class FileScan {
     const kind = classifySpecifier(spec);
     if (!kind) return;
     const bare = spec.replace(/^node:/, '');
-    if (kind === 'p2p') { this.add('p2p-import', bare, `${how} P2P module '${spec}'`, loc); return; }
+    if (kind === 'p2p') { this.add('p2p-import', moduleRoot(bare) ?? bare, `${how} P2P module '${spec}'`, loc); return; }
     if (kind === 'child_process') { this.add('child-process', 'child_process', `${how} child_process`, loc); return; }
     if (kind === 'network-package') { this.add('network-module', moduleRoot(bare) ?? bare, `${how} network client '${spec}'`, loc); return; }
     const builtin = moduleRoot(bare) as string;
     if (usage.kind === 'members' && usage.members.every((m) => isPureMember(builtin, m))) {
       this.add('network-module-metadata', builtin, `${how} '${spec}' only for ${usage.members.join(', ') || 'nothing'}`, loc);
     } else if (usage.kind === 'binding' && loc !== undefined) {
-      this.bindings.push({ name: usage.name, builtin, spec, at: loc });
+      this.bindings.push({ name: usage.name, builtin, spec, at: loc, how });
     } else {
       this.add('network-module', builtin, `${how} '${spec}'`, loc);
     }
@@ -235,8 +235,8 @@ class FileScan {
     for (const b of this.bindings) {
       const props = this.memberProps.get(b.name);
       const pure = !this.bareRefs.has(b.name) && [...(props ?? [])].every((p) => isPureMember(b.builtin, p));
-      if (pure) this.add('network-module-metadata', b.builtin, `imports '${b.spec}' as ${b.name} only for ${[...(props ?? [])].join(', ') || 'nothing (unused)'}`, b.at);
-      else this.add('network-module', b.builtin, `imports '${b.spec}' as ${b.name}`, b.at);
+      if (pure) this.add('network-module-metadata', b.builtin, `${b.how} '${b.spec}' as ${b.name} only for ${[...(props ?? [])].join(', ') || 'nothing (unused)'}`, b.at);
+      else this.add('network-module', b.builtin, `${b.how} '${b.spec}' as ${b.name}`, b.at);
     }
     for (const g of this.globalRefs) {
       if (!this.declared.has(g.name)) this.add('network-global', g.name, `uses the global ${g.name}`, g.at);

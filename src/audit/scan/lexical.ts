@@ -4,7 +4,7 @@
 //  2. The fallback for files too large to parse: the same patterns, reported with a note
 //     that only lexical rules were applied.
 import { NETWORK_PROGRAMS } from '../../signatures/index.js';
-import { GLOBAL_OBJECTS, NETWORK_GLOBALS, classifySpecifier, networkProgramIn } from './lexicon.js';
+import { GLOBAL_OBJECTS, NETWORK_GLOBALS, classifySpecifier, moduleRoot, networkProgramIn } from './lexicon.js';
 import type { RawFinding } from './raw.js';
 
 // The closing quote is a lookahead so that it can open the next string ('a''http').
@@ -64,8 +64,8 @@ export function lexicalFindings(text: string): RawFinding[] {
   for (let m = IMPORT_RE.exec(text); m; m = IMPORT_RE.exec(text)) {
     const spec = m[1] as string;
     const kind = classifySpecifier(spec);
-    if (kind === 'network-builtin' || kind === 'network-package') add({ rule: 'network-module', subject: spec.replace(/^node:/, ''), message: `imports '${spec}' (lexical match)` }, m.index);
-    else if (kind === 'p2p') add({ rule: 'p2p-import', subject: spec, message: `imports P2P module '${spec}' (lexical match)` }, m.index);
+    if (kind === 'network-builtin' || kind === 'network-package') add({ rule: 'network-module', subject: moduleRoot(spec) ?? spec, message: `imports '${spec}' (lexical match)` }, m.index);
+    else if (kind === 'p2p') add({ rule: 'p2p-import', subject: moduleRoot(spec) ?? spec, message: `imports P2P module '${spec}' (lexical match)` }, m.index);
     else if (kind === 'child_process') add({ rule: 'child-process', subject: 'child_process', message: 'imports child_process (lexical match)' }, m.index);
   }
   GLOBAL_USE_RE.lastIndex = 0;

@@ -28,8 +28,10 @@ type Opts = z.infer<typeof options>;
 export function parseCsv(text: string, opts: { header: boolean; delimiter?: string | undefined }): unknown[] {
   // Parse as arrays first: the shape guard sees every row before any object is built.
   const r = Papa.parse<unknown[]>(text, { header: false, skipEmptyLines: 'greedy', delimiter: opts.delimiter ?? '', dynamicTyping: false });
-  if (r.errors.length) {
-    const e = r.errors[0];
+  // A one-column file has no delimiter to detect; that is not an error in the data.
+  const errors = r.errors.filter((e) => e.code !== 'UndetectableDelimiter');
+  if (errors.length) {
+    const e = errors[0];
     throw new ConvertError('INVALID_INPUT', `CSV error at row ${(e?.row ?? 0) + 1}: ${e?.message ?? 'unknown'}`);
   }
   assertCsvShape(r.data);

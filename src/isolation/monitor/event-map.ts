@@ -65,6 +65,8 @@ export function toSecurityEvent(a: ObservedAttempt, verdict: { violations: numbe
     pid: a.pid,
     ...(a.jobId ?? t?.jobId ? { jobId: a.jobId ?? t?.jobId } : {}),
     ...(t ? { api: t.api, package: t.package, kind: t.kind } : {}),
+    ...(t?.host !== undefined ? { host: t.host } : j?.address !== undefined ? { host: j.address } : {}),
+    ...(t?.port !== undefined ? { port: t.port } : j?.port !== undefined ? { port: j.port } : {}),
     ...(t?.protocol ? { protocol: t.protocol } : {}),
     ...(t?.family ? { family: t.family } : {}),
     ...(t?.target ? { target: t.target } : {}),

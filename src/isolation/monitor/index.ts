@@ -1,5 +1,6 @@
 // Public face of the runtime monitor.
 export { createMonitor, type MonitorOptions } from './monitor.js';
+export { createServerMonitor, selfTestFilter, type ServerMonitorOptions } from './for-server.js';
 export { gracefulTerminate, type TerminateTarget, type TerminateOutcome } from './terminate.js';
 export { terminationThreshold, processKey, resolveWatched, ViolationLedger } from './policy.js';
 export { toSecurityEvent, eventTypeOf, culpritOf } from './event-map.js';

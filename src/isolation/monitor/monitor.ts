@@ -9,7 +9,7 @@ import { NETWORK_VIOLATION_CODE } from './types.js';
 import { ViolationLedger, processKey, resolveWatched, terminationThreshold } from './policy.js';
 import { culpritOf, eventTypeOf, toSecurityEvent } from './event-map.js';
 import { gracefulTerminate } from './terminate.js';
-import { readStat } from './proc/index.js';
+import { isSameProcess, readStat } from './proc/index.js';
 import type { ScanRules } from './proc/index.js';
 import { NetnsCounterSource, ProcScanSource, SeccompSource, TripwireSource, type MonitorSource, type SeccompProbe, type TripwireLike } from './sources/index.js';
 
@@ -22,9 +22,16 @@ export interface MonitorOptions {
   seccompProbe?: SeccompProbe | null;
   /** /proc cross-check rules: our listener port(s) and the loopback ports our IPC may reach. */
   scan?: ScanRules;
+  /** Same, decided at each cycle (the listen port is known only once the server listens). */
+  scanRules?: () => ScanRules;
   /** Root of the process tree to cross-check (default: this process). */
   rootPid?: number;
   procRoot?: string;
+  /**
+   * Attempts that are ours on purpose (the verifier's self-test makes blocked attempts and holds
+   * a loopback canary): not recorded, not counted against anyone; counted in stats().ignored.
+   */
+  ignore?: (attempt: ObservedAttempt) => boolean;
   /** Logger for store failures (a pino logger fits). */
   logger?: { warn(obj: object, msg?: string): void };
 }
@@ -37,6 +44,8 @@ class RuntimeMonitor implements Monitor {
   readonly events = new EventEmitter();
   private readonly watched = new Map<number, WatchedProcess>();
   private readonly ledger = new ViolationLedger();
+  /** Unregistered processes whose counts are kept until they are gone (see watch()). */
+  private readonly retired = new Map<string, { pid: number; startTime: number }>();
   private readonly tripwire: TripwireSource;
   private readonly seccomp: SeccompSource;
   private readonly procScan: ProcScanSource;
@@ -55,6 +64,7 @@ class RuntimeMonitor implements Monitor {
   private cycleSecondsTotal = 0;
   private lastCycleMs: number | null = null;
   private recordFailures = 0;
+  private ignored = 0;
 
   constructor(private readonly opts: MonitorOptions) {
     const sink = (a: ObservedAttempt): void => { this.observe(a); };
@@ -63,6 +73,7 @@ class RuntimeMonitor implements Monitor {
     this.seccomp = new SeccompSource(sink, opts.seccompProbe ?? null);
     this.procScan = new ProcScanSource(sink, {
       ...opts.scan,
+      ...(opts.scanRules ? { rules: opts.scanRules } : {}),
       intervalMs: opts.config.monitorIntervalMs,
       rootPid: this.rootPid,
       ...(opts.procRoot ? { procRoot: opts.procRoot } : {}),
@@ -114,13 +125,28 @@ class RuntimeMonitor implements Monitor {
   }
 
   watch(proc: WatchedProcess): () => void {
+    this.pruneRetired();
+    const key = processKey(proc.pid, proc.startTime);
     this.watched.set(proc.pid, proc);
-    if (proc.role === 'worker') this.netns.baseline(proc.pid);
+    // Re-registering the same process (e.g. under its job id after warm-up) keeps its count and
+    // its namespace baseline: a process cannot launder its violations by being registered anew.
+    const again = this.retired.delete(key);
+    if (proc.role === 'worker' && !again) this.netns.baseline(proc.pid);
     return () => {
       if (this.watched.get(proc.pid) === proc) this.watched.delete(proc.pid);
-      this.netns.forget(proc.pid);
-      this.ledger.forget(processKey(proc.pid, proc.startTime));
+      this.retired.set(key, { pid: proc.pid, startTime: proc.startTime });
     };
+  }
+
+  /** Forget counts and baselines of unregistered processes that no longer exist. */
+  private pruneRetired(): void {
+    for (const [key, p] of this.retired) {
+      if (this.watched.get(p.pid)?.startTime === p.startTime) continue;
+      if (isSameProcess(p.pid, p.startTime, this.opts.procRoot)) continue;
+      this.retired.delete(key);
+      this.ledger.forget(key);
+      this.netns.forget(p.pid);
+    }
   }
 
   attachChild(child: Parameters<Monitor['attachChild']>[0], jobId?: string): () => void {
@@ -140,6 +166,7 @@ class RuntimeMonitor implements Monitor {
   }
 
   private onCycle(c: CycleNotice): void {
+    this.pruneRetired();
     this.cycles++;
     this.cycleSecondsTotal += c.durationMs / 1000;
     this.lastCycleMs = c.durationMs;
@@ -147,6 +174,10 @@ class RuntimeMonitor implements Monitor {
   }
 
   observe(a: ObservedAttempt): Verdict {
+    if (this.opts.ignore?.(a)) {
+      this.ignored++;
+      return { violations: 0, terminated: false };
+    }
     this.blockedAttempts++;
     this.seenPids.add(a.pid);
     if (a.jobId) this.seenJobs.add(a.jobId);
@@ -230,6 +261,7 @@ class RuntimeMonitor implements Monitor {
       terminations: this.terminations,
       watched: this.watched.size,
       recordFailures: this.recordFailures,
+      ignored: this.ignored,
     };
   }
 }

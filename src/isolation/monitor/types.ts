@@ -110,6 +110,8 @@ export interface MonitorStats {
   watched: number;
   /** Events the store refused (the monitor keeps running; the count says so). */
   recordFailures: number;
+  /** Attempts the `ignore` option declared ours on purpose (verification self-tests). */
+  ignored: number;
 }
 
 export interface Monitor {

@@ -2,6 +2,7 @@
 // Used from inside a jailed process (paranoid server): the child inherits the seccomp filter, so
 // its socket() must fail with EPERM; anything else means the filter is not in force.
 import { spawn } from 'node:child_process';
+import { registerProbePid } from './selftest-targets.js';
 
 export interface KernelProbeResult {
   /** errno code of the failure, or 'connected' if the connect succeeded, or 'timeout'. */
@@ -28,6 +29,7 @@ export function kernelConnectProbe(port: number, timeoutMs = 5000): Promise<Kern
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
       timeout: timeoutMs,
     });
+    if (child.pid) registerProbePid(child.pid);
     let out = '';
     child.stdout.on('data', (b: Buffer) => { out += b.toString(); });
     child.on('error', (e) => resolve({ outcome: `spawn failed: ${e.message}`, ms: performance.now() - started }));

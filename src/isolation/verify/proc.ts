@@ -145,3 +145,17 @@ export function ownSocketInodes(procRoot: string, pid: string | number = 'self')
 export function isLoopbackAddress(addr: string): boolean {
   return addr.startsWith('127.') || addr === '::1' || addr.startsWith('::ffff:127.');
 }
+
+/** Set by the paranoid launcher in the jailed server's environment. */
+export const PARANOID_CHILD_ENV = 'HERMETIC_PARANOID_CHILD';
+
+/**
+ * This process is the paranoid launcher's jailed server, really under a seccomp filter: every
+ * socket() but AF_UNIX is refused and reported, so checks must not even try to open one
+ * (a canary listener, a netlink query) — they would only produce noise in the attempt log.
+ */
+export function isJailedServer(procRoot: string, env: NodeJS.ProcessEnv): boolean {
+  if (env[PARANOID_CHILD_ENV] !== '1') return false;
+  const st = parseStatus(readText(join(procRoot, 'self', 'status')) ?? '');
+  return st.Seccomp === '2';
+}

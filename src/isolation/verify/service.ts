@@ -4,11 +4,13 @@
 import type { Config } from '../../config/index.js';
 import type { NewSecurityEvent } from '../../events/types.js';
 import type { MonitorState } from '../monitor/types.js';
+import type { LayerName } from '../jail/types.js';
 import { loadDefaultDeps, type VerifyDeps } from './deps.js';
 import { runVerification } from './run.js';
 import { countsFromMonitor, summarize, type AttemptCounts, type IsolationSummary } from './summary.js';
 import { convertDecision, type ConvertDecision } from './verdict.js';
 import type { VerificationReport } from './types.js';
+import type { Check } from './check.js';
 
 /** Where outcomes are recorded (the events store, or anything with the same method). */
 export interface EventSink {
@@ -31,12 +33,15 @@ export interface IsolationServiceOptions {
   etcRoot?: string;
   /** Per-check budget. */
   timeoutMs?: number;
+  /** Jail fault injection (tests, `hermetic verify --fault`). */
+  jailFault?: LayerName[];
 }
 
 export class IsolationService {
   private last: VerificationReport | null = null;
   private running: Promise<VerificationReport> | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private count = 0;
   private deps: VerifyDeps | null;
 
   constructor(private readonly opts: IsolationServiceOptions) {
@@ -63,12 +68,20 @@ export class IsolationService {
     return convertDecision(this.last?.verdict ?? null, this.strictness);
   }
 
-  /** Run every check now. Concurrent callers share one run (the canary is not free). */
-  verify(trigger: VerificationReport['trigger'] = 'on-demand'): Promise<VerificationReport> {
+  /**
+   * Run every check now (or only `checks`: the paranoid launcher measures just the canary).
+   * Concurrent callers share one run (the canary is not free).
+   */
+  verify(trigger: VerificationReport['trigger'] = 'on-demand', checks?: readonly Check[]): Promise<VerificationReport> {
     if (!this.running) {
-      this.running = this.runOnce(trigger).finally(() => { this.running = null; });
+      this.running = this.runOnce(trigger, checks).finally(() => { this.running = null; });
     }
     return this.running;
+  }
+
+  /** For GET /api/metrics (duck-typed there). */
+  stats(): { lastVerificationMs: number | null; verifications: number } {
+    return { lastVerificationMs: this.last?.durationMs ?? null, verifications: this.count };
   }
 
   /** Re-verify every config.verifyIntervalMs (0 disables); the timer does not keep the process alive. */
@@ -84,7 +97,7 @@ export class IsolationService {
     this.timer = null;
   }
 
-  private async runOnce(trigger: VerificationReport['trigger']): Promise<VerificationReport> {
+  private async runOnce(trigger: VerificationReport['trigger'], checks?: readonly Check[]): Promise<VerificationReport> {
     this.deps ??= await loadDefaultDeps();
     const addresses = this.opts.serverAddresses?.() ?? [];
     const report = await runVerification({
@@ -97,9 +110,12 @@ export class IsolationService {
       serverAddresses: addresses,
       serverPort: addresses[0]?.port,
       timeoutMs: this.opts.timeoutMs ?? 10_000,
+      ...(this.opts.jailFault?.length ? { jailFault: this.opts.jailFault } : {}),
       policy: this.opts.config.verifyPolicy[this.strictness],
       trigger,
+      ...(checks ? { checks } : {}),
     });
+    this.count++;
     this.last = report;
     this.record(report);
     return report;

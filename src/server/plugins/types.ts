@@ -6,7 +6,9 @@ export type ServerPlugin = (app: FastifyInstance, ctx: AppContext) => void | Pro
 
 /** The port the server really listens on (port 0 and inherited fds resolve here). */
 export function listeningPort(app: FastifyInstance, ctx: AppContext): number {
+  // ctx.bind is set once listening; address() is a getsockname() syscall, too dear per request.
+  if (ctx.bind) return ctx.bind.port;
   const a = app.server.address();
   if (a && typeof a === 'object') return a.port;
-  return ctx.bind?.port ?? ctx.config.port;
+  return ctx.config.port;
 }

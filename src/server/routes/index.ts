@@ -5,7 +5,13 @@ import type { RoutePlugin } from './types.js';
 import { healthRoutes } from './health.js';
 import { systemRoutes } from './system.js';
 import { securityRoutes } from './security.js';
+import { securityVerifyRoutes } from './security-verify.js';
+import { eventsStreamRoutes } from './events-stream.js';
+import { metricsRoutes } from './metrics.js';
 import { uiRoutes } from './ui.js';
+import { convertersRoutes } from './converters.js';
+import { convertRoutes } from './convert.js';
+import { jobsRoutes } from './jobs.js';
 
 export type { RoutePlugin } from './types.js';
 
@@ -13,5 +19,11 @@ export const routes: RoutePlugin[] = [
   healthRoutes,
   systemRoutes,
   securityRoutes,
+  securityVerifyRoutes,
+  eventsStreamRoutes,
+  metricsRoutes,
+  convertersRoutes,
+  convertRoutes,
+  jobsRoutes,
   uiRoutes,
 ];

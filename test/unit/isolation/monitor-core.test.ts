@@ -48,7 +48,7 @@ test('standard: recorded every time, terminated at the 3rd violation, exactly on
     assert.equal(attempts[0]!.severity, 'warning');
     assert.deepEqual(
       { ...attempts[0]!.details },
-      { detector: 'tripwire', pid: w.pid, jobId: 'job-a', api: 'net.Socket.connect', package: 'evil-telemetry', kind: 'network', protocol: 'tcp', destination: '192.0.2.10:443', culprit: 'evil-telemetry', violations: 1, terminated: false },
+      { detector: 'tripwire', pid: w.pid, jobId: 'job-a', api: 'net.Socket.connect', package: 'evil-telemetry', kind: 'network', host: '192.0.2.10', port: 443, protocol: 'tcp', destination: '192.0.2.10:443', culprit: 'evil-telemetry', violations: 1, terminated: false },
     );
     const term = store.ofType('process_terminated');
     assert.equal(term.length, 1);
@@ -83,7 +83,7 @@ test('pid reuse: an attempt for a pid whose start time changed is recorded but k
   });
 });
 
-test('after unwatch, counts are forgotten: a new registration starts from zero', async () => {
+test('re-registering the same process keeps its count; a new process with that pid starts at zero', async () => {
   await withWorker((w) => {
     const m = createMonitor({ config: cfg('standard'), store: memoryStore() });
     const unwatch = m.watch(w);
@@ -91,7 +91,14 @@ test('after unwatch, counts are forgotten: a new registration starts from zero',
     m.observe({ detector: 'tripwire', pid: w.pid, tripwire: attempt() });
     unwatch();
     assert.deepEqual(m.observe({ detector: 'tripwire', pid: w.pid, tripwire: attempt() }), { violations: 0, terminated: false }, 'unregistered: record only');
-    m.watch(w);
+    m.watch({ ...w, jobId: 'job-b' });
+    assert.deepEqual(m.observe({ detector: 'tripwire', pid: w.pid, tripwire: attempt() }), { violations: 3, terminated: true }, 'no laundering by re-registration');
+    assert.equal(w.reasons.length, 1);
+  });
+  await withWorker((w) => {
+    const m = createMonitor({ config: cfg('standard'), store: memoryStore() });
+    m.watch({ ...w, startTime: w.startTime - 5 });
+    m.watch(w); // the pid now names another process (other start time)
     assert.equal(m.observe({ detector: 'tripwire', pid: w.pid, tripwire: attempt() }).violations, 1);
   });
 });

@@ -80,8 +80,11 @@ test('a socket held by the server process itself is recorded as a hole and the s
 test('the monitor runs cycles on its own at the configured interval', { skip }, async () => {
   const m = createMonitor({ config: { ...cfg('standard'), monitorIntervalMs: 100 }, store: memoryStore() });
   m.start();
-  const timeout = AbortSignal.timeout(2000);
-  const cycle = await once(m.events, 'cycle', { signal: timeout }).catch(() => null);
+  // The monitor's timer is unref'd (it must not keep a server alive); this one keeps the test alive.
+  const ac = new AbortController();
+  const guard = setTimeout(() => ac.abort(), 2000);
+  const cycle = await once(m.events, 'cycle', { signal: ac.signal }).catch(() => null);
+  clearTimeout(guard);
   assert.ok(cycle, 'a cycle ran within 2 s at a 100 ms interval');
   assert.ok(m.stats().cycles >= 1);
   assert.equal(m.state().sources['proc-scan']!.active, true);

@@ -37,6 +37,8 @@ export interface ScanResult {
 export interface ScannerOptions extends ScanRules {
   /** Root of the tree (default: this process). */
   rootPid?: number;
+  /** Rules that change at run time (e.g. the listen port, known only once listening); merged over the static ones. */
+  rules?: () => ScanRules;
   /** Leave these processes and their descendants out (jailed workers have their own witnesses). */
   prune?: (pid: number) => boolean;
   procRoot?: string;
@@ -47,7 +49,11 @@ interface Remembered {
   finding: Omit<SocketFinding, 'pid' | 'fd'>;
   /** Seen once in no table at all: decided on the next sighting (it may simply be newer than the tables we read). */
   pending?: boolean;
+  /** For our TCP listeners: the port (connections accepted on it are allowed). */
+  listenPort?: number;
 }
+
+type Located = { kind: 'inet'; sock: InetSocket } | { kind: 'unix' | 'netlink' | 'packet' };
 
 function fmt(e: { address: string; port: number }): string {
   return e.address.includes(':') ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`;
@@ -55,6 +61,7 @@ function fmt(e: { address: string; port: number }): string {
 
 export class ProcScanner {
   private readonly known = new Map<number, Remembered>();
+  private lastRules = '';
 
   constructor(private readonly opts: ScannerOptions = {}) {}
 
@@ -62,33 +69,63 @@ export class ProcScanner {
     return this.opts.procRoot ?? '/proc';
   }
 
-  /** Read every table of one namespace (through a pid inside it). */
-  private readTables(pid: number): Map<number, InetSocket> {
-    const inet = new Map<number, InetSocket>();
-    for (const t of INET_TABLES) {
-      let text: string;
-      try {
-        text = readFileSync(`${this.procRoot}/${pid}/net/${t}`, 'latin1');
-      } catch {
-        continue; // e.g. no IPv6 in this kernel
-      }
-      for (const s of parseInetTable(text, t as InetTable)) {
-        if (s.inode !== 0) inet.set(s.inode, s);
-      }
+  private readTable(pid: number, table: string): string | null {
+    try {
+      return readFileSync(`${this.procRoot}/${pid}/net/${table}`, 'latin1');
+    } catch {
+      return null; // e.g. no IPv6 in this kernel
     }
-    return inet;
   }
 
-  private readInodes(pid: number, table: keyof typeof INODE_COLUMN): Set<number> {
-    try {
-      return new Set(parseInodeColumn(readFileSync(`${this.procRoot}/${pid}/net/${table}`, 'latin1'), INODE_COLUMN[table]));
-    } catch {
-      return new Set();
+  /**
+   * Find what the `needed` inodes are, reading the namespace's tables (through a pid inside it)
+   * only until all are found. Cheap tables first: unix and netlink are small, while reading
+   * tcp/tcp6 walks the kernel's whole connection hash (milliseconds on a large machine).
+   */
+  private lookup(pid: number, needed: Set<number>): Map<number, Located> {
+    const found = new Map<number, Located>();
+    const take = (inodes: Iterable<number>, kind: 'unix' | 'netlink' | 'packet'): void => {
+      for (const i of inodes) if (needed.delete(i)) found.set(i, { kind });
+    };
+    const unix = this.readTable(pid, 'unix');
+    if (unix) take(parseInodeColumn(unix, INODE_COLUMN.unix), 'unix');
+    if (needed.size) {
+      const netlink = this.readTable(pid, 'netlink');
+      if (netlink) take(parseInodeColumn(netlink, INODE_COLUMN.netlink), 'netlink');
     }
+    for (const t of INET_TABLES) {
+      if (!needed.size) break;
+      const text = this.readTable(pid, t);
+      if (!text) continue;
+      for (const sock of parseInetTable(text, t as InetTable)) {
+        if (sock.inode !== 0 && needed.delete(sock.inode)) found.set(sock.inode, { kind: 'inet', sock });
+      }
+    }
+    if (needed.size) {
+      const packet = this.readTable(pid, 'packet');
+      if (packet) take(parseInodeColumn(packet, INODE_COLUMN.packet), 'packet');
+    }
+    return found;
+  }
+
+  private currentRules(): ScanRules {
+    const dynamic = this.opts.rules?.() ?? {};
+    const rules: ScanRules = {
+      ...(dynamic.listenPorts ?? this.opts.listenPorts ? { listenPorts: dynamic.listenPorts ?? this.opts.listenPorts } : {}),
+      ...(dynamic.allowLoopbackPorts ?? this.opts.allowLoopbackPorts ? { allowLoopbackPorts: dynamic.allowLoopbackPorts ?? this.opts.allowLoopbackPorts } : {}),
+    };
+    // Remembered verdicts were decided under the old rules: start over when they change.
+    const key = JSON.stringify(rules);
+    if (key !== this.lastRules) {
+      this.known.clear();
+      this.lastRules = key;
+    }
+    return rules;
   }
 
   scan(): ScanResult {
     const t0 = process.hrtime.bigint();
+    const rules = this.currentRules();
     const root = this.opts.rootPid ?? process.pid;
     const pids = processTree(root, this.opts.prune, this.procRoot);
     const perPid = new Map<number, Map<number, number>>();
@@ -120,7 +157,7 @@ export class ProcScanner {
       return { pids, sockets, violations, tablesRead: false, durationMs: Number(process.hrtime.bigint() - t0) / 1e6 };
     }
 
-    // Group processes by network namespace: the tables are per namespace, read once each.
+    // Group processes by network namespace: the tables are per namespace.
     const byNs = new Map<number | null, number[]>();
     for (const pid of perPid.keys()) {
       const ns = netnsOf(pid, this.procRoot);
@@ -129,56 +166,57 @@ export class ProcScanner {
       byNs.set(ns, list);
     }
     for (const nsPids of byNs.values()) {
-      const inet = this.readTables(nsPids[0]!);
-      // Our listeners in this namespace: loopback TCP LISTEN sockets held by the tree.
+      const needed = new Set<number>();
+      for (const pid of nsPids) {
+        for (const inode of perPid.get(pid)!.keys()) {
+          const r = this.known.get(inode);
+          if (!r || !r.verdict.final) needed.add(inode);
+        }
+      }
+      const located = needed.size ? this.lookup(nsPids[0]!, new Set(needed)) : new Map<number, Located>();
+      // Our listeners in this namespace: loopback TCP LISTEN sockets held by the tree (known or new).
       const treeListen = new Set<number>();
       for (const pid of nsPids) {
         for (const inode of perPid.get(pid)!.keys()) {
-          const s = inet.get(inode);
-          if (s && s.protocol === 'tcp' && s.state === 'LISTEN') treeListen.add(s.local.port);
+          const port = this.known.get(inode)?.listenPort;
+          if (port !== undefined) treeListen.add(port);
+          const l = located.get(inode);
+          if (l?.kind === 'inet' && l.sock.protocol === 'tcp' && l.sock.state === 'LISTEN') treeListen.add(l.sock.local.port);
         }
       }
-      let unix: Set<number> | null = null;
-      let netlink: Set<number> | null = null;
-      let packet: Set<number> | null = null;
       for (const pid of nsPids) {
         for (const [inode, fd] of perPid.get(pid)!) {
           const remembered = this.known.get(inode);
-          if (remembered && remembered.verdict.final) {
+          if (!needed.has(inode) && remembered) {
             if (!remembered.verdict.ok) violations.push({ pid, fd, ...remembered.finding });
             continue;
           }
-          const s = inet.get(inode);
-          let verdict: SocketVerdict;
-          let finding: Remembered['finding'];
-          if (s) {
-            verdict = classifyInet(s, this.opts, treeListen);
-            finding = { inode, protocol: s.protocol, family: s.family, local: fmt(s.local), remote: fmt(s.remote), state: s.state, why: verdict.why };
+          const l = located.get(inode);
+          let entry: Remembered;
+          if (l?.kind === 'inet') {
+            const sk = l.sock;
+            const verdict = classifyInet(sk, rules, treeListen);
+            entry = {
+              verdict,
+              finding: { inode, protocol: sk.protocol, family: sk.family, local: fmt(sk.local), remote: fmt(sk.remote), state: sk.state, why: verdict.why },
+              ...(sk.protocol === 'tcp' && sk.state === 'LISTEN' ? { listenPort: sk.local.port } : {}),
+            };
+          } else if (l?.kind === 'unix' || l?.kind === 'netlink') {
+            entry = { verdict: { ok: true, why: l.kind, final: true }, finding: { inode, protocol: l.kind, family: l.kind, why: l.kind } };
+          } else if (l?.kind === 'packet') {
+            entry = { verdict: { ok: false, why: 'packet socket', final: true }, finding: { inode, protocol: 'packet', family: 'unknown', why: 'packet socket' } };
           } else {
-            // Not an internet socket: read the unix/netlink/packet tables only when needed.
-            unix ??= this.readInodes(pid, 'unix');
-            if (unix.has(inode)) {
-              verdict = { ok: true, why: 'unix', final: true };
-              finding = { inode, protocol: 'unix', family: 'unix', why: 'unix' };
-            } else if ((netlink ??= this.readInodes(pid, 'netlink')).has(inode)) {
-              verdict = { ok: true, why: 'netlink', final: true };
-              finding = { inode, protocol: 'netlink', family: 'netlink', why: 'netlink' };
-            } else if ((packet ??= this.readInodes(pid, 'packet')).has(inode)) {
-              verdict = { ok: false, why: 'packet socket', final: true };
-              finding = { inode, protocol: 'packet', family: 'unknown', why: 'packet socket' };
-            } else {
-              // In none of the tables: a family /proc does not list (e.g. vsock, bluetooth) or a
-              // socket created after we read the tables — re-check next cycle before deciding.
-              verdict = { ok: false, why: 'socket of an unlisted family', final: true };
-              finding = { inode, protocol: 'unknown', family: 'unknown', why: verdict.why };
-              if (!remembered?.pending) {
-                this.known.set(inode, { verdict: { ok: false, why: 'pending', final: false }, finding, pending: true });
-                continue;
-              }
+            // In no table: a family /proc does not list (e.g. vsock, bluetooth), or a socket
+            // created after we read the tables — decided on the next sighting.
+            const finding = { inode, protocol: 'unknown' as const, family: 'unknown' as const, why: 'socket of an unlisted family' };
+            if (!remembered?.pending) {
+              this.known.set(inode, { verdict: { ok: false, why: 'pending', final: false }, finding, pending: true });
+              continue;
             }
+            entry = { verdict: { ok: false, why: finding.why, final: true }, finding };
           }
-          this.known.set(inode, { verdict, finding });
-          if (!verdict.ok) violations.push({ pid, fd, ...finding });
+          this.known.set(inode, entry);
+          if (!entry.verdict.ok) violations.push({ pid, fd, ...entry.finding });
         }
       }
     }

@@ -12,6 +12,8 @@ import { settle, startCanaryListener, type CanaryListener } from '../canary/list
 import type { CanaryOutcomes, CanaryPlan } from '../canary/child.js';
 import { expectedOutcomes, type Probe } from '../canary/expect.js';
 import { KERNEL_LAYERS } from './jail-layers.js';
+import { isJailedServer } from '../proc.js';
+import { registerProbePid } from '../selftest-targets.js';
 
 export const CANARY_CHILD = fileURLToPath(new URL('../canary/child.js', import.meta.url));
 /** Set by the paranoid launcher: its own jail.canary result, for a server that cannot open a listener. */
@@ -57,7 +59,21 @@ async function fromLauncher(ctx: CheckContext, why: string): Promise<CheckOutcom
 
 // The canary runs exactly as production workers do: every layer the jail can apply, none turned
 // off by us; only injected faults (tests, --fault) change that, through the jail itself.
-async function runCanary(jail: JailApi, ctx: CheckContext, canary: CanaryListener): Promise<CheckOutcome> {
+/** Where the canary aims, and how its arrivals are counted (null: no listener could be opened). */
+interface Target {
+  host: string;
+  tcpPort: number;
+  udpPort: number;
+  counts(): { tcp: number; udp: number } | null;
+  /** Inside the paranoid server's jail: the canary inherits this process's seccomp filter. */
+  inheritedSeccomp: boolean;
+}
+
+function listenerTarget(c: CanaryListener): Target {
+  return { host: c.host, tcpPort: c.tcpPort, udpPort: c.udpPort, counts: () => ({ tcp: c.tcpConnections, udp: c.udpDatagrams }), inheritedSeccomp: false };
+}
+
+async function runCanary(jail: JailApi, ctx: CheckContext, canary: Target): Promise<CheckOutcome> {
   const fault = ctx.jailFault?.length ? ctx.jailFault : undefined;
   const plan: CanaryPlan = { host: canary.host, tcpPort: canary.tcpPort, udpPort: canary.udpPort, docAddress: DOC_ADDRESS, docPort: 9 };
   const handle = await jail.spawn(process.execPath, [CANARY_CHILD, JSON.stringify(plan)], {
@@ -67,22 +83,29 @@ async function runCanary(jail: JailApi, ctx: CheckContext, canary: CanaryListene
     node: true,
     ...(fault ? { fault } : {}),
   });
+  // Its refused sockets are reported like anyone's; they are ours, not a violation.
+  registerProbePid(handle.pid);
   const stdin = handle.child.stdin;
   const lines = lineReader(handle);
   let stderr = '';
   handle.child.stderr?.on('data', (b: Buffer) => { if (stderr.length < 2000) stderr += b.toString(); });
   try {
-    const inForce = new Set(handle.layers.filter((l) => l.inForce).map((l) => l.name as string));
+    const layers = handle.layers.map((l) => (canary.inheritedSeccomp && l.name === 'seccomp' && !l.inForce
+      ? { name: l.name, inForce: true, reason: `inherited from this server's jail (paranoid); the nested jail could not add its own: ${l.reason}` }
+      : l));
+    if (canary.inheritedSeccomp && !layers.some((l) => l.name === 'seccomp')) layers.push({ name: 'seccomp', inForce: true, reason: "inherited from this server's jail (paranoid)" });
+    const inForce = new Set(layers.filter((l) => l.inForce).map((l) => l.name as string));
     const kernelInForce = KERNEL_LAYERS.filter((n) => inForce.has(n));
     const loop = parse(await lines.next());
     if (!loop) {
       stdin?.end('stop\n');
       const exit = await handle.exited;
-      return { status: 'fail', detail: `the jailed canary gave no answer (exit ${exit.code ?? exit.signal}${stderr ? `: ${stderr.trim().split('\n')[0]}` : ''})`, data: { layers: handle.layers } };
+      return { status: 'fail', detail: `the jailed canary gave no answer (exit ${exit.code ?? exit.signal}${stderr ? `: ${stderr.trim().split('\n')[0]}` : ''})`, data: { layers } };
     }
     await settle();
     const loopProblems = judge({ tcp: loop.tcp, udp: loop.udp, dns: loop.dns, 'ext-tcp': undefined, 'ext-udp': undefined }, inForce);
-    const reachedLoopback = canary.hits;
+    const hitsNow = () => { const c = canary.counts(); return c ? c.tcp + c.udp : 0; };
+    const reachedLoopback = hitsNow();
     let ext: CanaryOutcomes | null = null;
     if (reachedLoopback === 0 && loopProblems.length === 0) {
       stdin?.write('go\n');
@@ -91,28 +114,35 @@ async function runCanary(jail: JailApi, ctx: CheckContext, canary: CanaryListene
     stdin?.end('stop\n');
     await handle.exited;
     await settle();
-    const hits = canary.hits;
+    const counted = canary.counts();
+    const hits = hitsNow();
     const problems = [...loopProblems];
     if (ext) problems.push(...judge({ tcp: undefined, udp: undefined, dns: undefined, 'ext-tcp': ext.tcp, 'ext-udp': ext.udp }, inForce));
     const refused = [loop.tcp, loop.udp, ext?.tcp, ext?.udp].filter((o) => o === 'EPERM').length;
     const reported = handle.attempts.length;
     const data = {
-      layers: handle.layers,
+      layers,
       kernelLayers: kernelInForce,
       outcomes: { loopback: { tcp: loop.tcp, udp: loop.udp, dns: loop.dns }, external: ext ? { target: DOC_ADDRESS, tcp: ext.tcp, udp: ext.udp } : null },
-      canaryHits: { tcp: canary.tcpConnections, udp: canary.udpDatagrams },
+      canaryHits: counted,
+      target: counted ? 'host-side loopback listener' : `this server's own port ${canary.tcpPort} (no listener can be opened inside the jail; EPERM can only come from seccomp)`,
       supervisorReports: reported,
       blocked: hits === 0 && problems.length === 0 && kernelInForce.length > 0,
     };
     if (hits > 0) {
-      return { status: 'fail', detail: `the jailed canary reached the host listener (${canary.tcpConnections} TCP, ${canary.udpDatagrams} UDP): ${kernelInForce.length ? `${kernelInForce.join(' + ')} did not stop it` : 'no kernel layer in force'}`, data };
+      return { status: 'fail', detail: `the jailed canary reached the host listener (${counted?.tcp ?? 0} TCP, ${counted?.udp ?? 0} UDP): ${kernelInForce.length ? `${kernelInForce.join(' + ')} did not stop it` : 'no kernel layer in force'}`, data };
     }
     if (!kernelInForce.length) {
-      return { status: 'fail', detail: `no kernel layer was in force for the canary (${handle.layers.map((l) => `${l.name}: ${l.reason}`).join('; ') || 'none reported'})`, data };
+      return { status: 'fail', detail: `no kernel layer was in force for the canary (${layers.map((l) => `${l.name}: ${l.reason}`).join('; ') || 'none reported'})`, data };
     }
     if (problems.length) return { status: 'fail', detail: `unexpected outcomes under ${kernelInForce.join(' + ')}: ${problems.join('; ')}`, data };
     if (!ext) return { status: 'fail', detail: 'the canary did not report its documentation-address attempts', data };
-    const summary = `TCP, UDP and DNS from the jail were stopped by ${kernelInForce.join(' + ')} (tcp ${loop.tcp}, udp ${loop.udp}, dns ${loop.dns}; ${DOC_ADDRESS}: ${ext.tcp}/${ext.udp}); the canary saw nothing`;
+    const control = counted ? 'the canary saw nothing' : 'the kernel refused every socket (EPERM)';
+    const summary = `TCP, UDP and DNS from the jail were stopped by ${kernelInForce.join(' + ')} (tcp ${loop.tcp}, udp ${loop.udp}, dns ${loop.dns}; ${DOC_ADDRESS}: ${ext.tcp}/${ext.udp}); ${control}`;
+    if (canary.inheritedSeccomp) {
+      // The inherited filter reports to the launcher's supervisor, not to this nested jail.
+      return { status: 'pass', detail: `${summary}; the refusals are reported to the paranoid launcher's supervisor`, data };
+    }
     if (inForce.has('seccomp') && reported < refused) {
       return { status: 'warn', detail: `${summary}; but the seccomp supervisor reported only ${reported} of ${refused} refused sockets`, data };
     }
@@ -128,6 +158,16 @@ export const jailCanary: Check = {
   async run(ctx) {
     const jail = ctx.deps.jail;
     if (isUnavailable(jail)) return { status: 'fail', detail: jail.unavailable };
+    if (isJailedServer(ctx.procRoot, ctx.env)) {
+      // No listener can be opened in here; aim at our own (inherited) port instead.
+      if (!ctx.serverPort) return fromLauncher(ctx, 'no server port known');
+      try {
+        return await runCanary(jail, ctx, { host: '127.0.0.1', tcpPort: ctx.serverPort, udpPort: ctx.serverPort, counts: () => null, inheritedSeccomp: true });
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        return { status: 'fail', detail: `the jailed canary could not run inside the server's jail: ${err.code ? `${err.code}: ` : ''}${err.message}` };
+      }
+    }
     let canary: CanaryListener;
     try {
       canary = await startCanaryListener();
@@ -135,7 +175,7 @@ export const jailCanary: Check = {
       return fromLauncher(ctx, (e as NodeJS.ErrnoException).code ?? (e as Error).message);
     }
     try {
-      return await runCanary(jail, ctx, canary);
+      return await runCanary(jail, ctx, listenerTarget(canary));
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       return { status: 'fail', detail: `the jailed canary could not run: ${err.code ? `${err.code}: ` : ''}${err.message}` };

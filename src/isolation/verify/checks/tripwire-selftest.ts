@@ -8,6 +8,8 @@ import type { Check } from '../check.js';
 import { isUnavailable } from '../deps.js';
 import { NETWORK_BLOCKED_CODE } from '../../tripwire/types.js';
 import { settle, startCanaryListener, type CanaryListener } from '../canary/listener.js';
+import { beginSelfTest } from '../selftest-targets.js';
+import { isJailedServer } from '../proc.js';
 
 function errorCode(e: unknown): string {
   const err = e as { code?: unknown; message?: unknown };
@@ -60,16 +62,21 @@ export const tripwireSelftest: Check = {
     if (!tw.status().installed) return { status: 'fail', detail: 'the tripwire is not installed in this process, so nothing would stop a connect' };
     let canary: CanaryListener | null = null;
     let noListener = '';
-    try {
-      canary = await startCanaryListener();
-    } catch (e) {
-      noListener = errorCode(e);
+    if (isJailedServer(ctx.procRoot, ctx.env)) {
+      noListener = 'this server is under the seccomp jail, which refuses listening sockets';
+    } else {
+      try {
+        canary = await startCanaryListener();
+      } catch (e) {
+        noListener = errorCode(e);
+      }
     }
     const host = '127.0.0.1';
     // Without a listener, aim at a port nothing listens on: the kernel would say ECONNREFUSED
     // (or EPERM under seccomp); only the tripwire says ERR_NETWORK_ISOLATED.
     const tcpPort = canary?.tcpPort ?? ctx.serverPort ?? 9;
     const udpPort = canary?.udpPort ?? 9;
+    const end = beginSelfTest([{ host, port: tcpPort }, { host, port: udpPort }]);
     try {
       const budget = Math.min(ctx.timeoutMs, 2000);
       const tcp = await tryTcp(host, tcpPort, budget);
@@ -87,6 +94,7 @@ export const tripwireSelftest: Check = {
       const control = canary ? 'the loopback canary saw nothing' : `no canary listener could be opened (${noListener}), and the tripwire answered before the kernel`;
       return { status: 'pass', detail: `TCP connect and UDP send raised ${NETWORK_BLOCKED_CODE}; ${control}`, data };
     } finally {
+      end();
       await canary?.close();
     }
   },

@@ -1,0 +1,85 @@
+// `hermetic audit`: the dependency audit of an installed tree (by default Hermetic's own).
+// Reads files only: no network, no child processes, nothing is installed or executed.
+import { existsSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { EXIT, UsageError, type Command } from './command.js';
+import { packageRoot } from '../version.js';
+import { AllowlistError, ManifestError, renderJson, renderRules, renderSarif, renderTable, runAudit } from '../audit/index.js';
+
+const usage = `Usage: hermetic audit [options]
+
+Audits an installed dependency tree for code that could reach the network: telemetry,
+update-check, P2P and downloader packages; install scripts; native addons; imports of
+net/tls/http(s)/http2/dgram/dns and HTTP clients; fetch/WebSocket/XMLHttpRequest/sendBeacon;
+network programs started through child_process. It only reads files.
+
+Options:
+  --prod               production dependencies only (default: production + dev)
+  --root DIR           project to audit (default: this Hermetic installation, ${packageRoot})
+  --format FMT         table (default), json or sarif (SARIF 2.1.0)
+  --json, --sarif      shorthands for --format json / --format sarif
+  -o, --output FILE    write the report to FILE instead of standard output
+  --allow FILE         waiver file (default: ROOT/audit-allow.json when it exists)
+  --no-allow           ignore waivers: show every finding
+  --deep               parse every file (default: files with no trigger token are skipped)
+  --max-parse-mb N     files larger than N MiB get lexical rules only (default 8)
+  --verbose            list every waived finding, every note and the URL hosts seen
+  --rules              list the rules and exit
+
+Exit codes: 0 no unwaived finding, 1 unwaived findings, 2 usage or waiver-file error.`;
+
+export const command: Command = {
+  name: 'audit',
+  summary: 'audit the dependency tree for network, telemetry, P2P and install-time code',
+  usage,
+  async run(argv: string[]): Promise<number> {
+    let values;
+    try {
+      ({ values } = parseArgs({
+        args: argv, allowPositionals: false, strict: true,
+        options: {
+          prod: { type: 'boolean' }, root: { type: 'string' }, format: { type: 'string' },
+          json: { type: 'boolean' }, sarif: { type: 'boolean' }, output: { type: 'string', short: 'o' },
+          allow: { type: 'string' }, 'no-allow': { type: 'boolean' }, deep: { type: 'boolean' },
+          'max-parse-mb': { type: 'string' }, verbose: { type: 'boolean' }, rules: { type: 'boolean' },
+        },
+      }));
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    if (values.rules) { process.stdout.write(renderRules()); return EXIT.OK; }
+    const format = values.json ? 'json' : values.sarif ? 'sarif' : (values.format ?? 'table');
+    if (!['table', 'json', 'sarif'].includes(format) || (values.json && values.sarif)) throw new UsageError(`--format must be one of table, json, sarif`);
+    if (values.allow && values['no-allow']) throw new UsageError('--allow and --no-allow exclude each other');
+    let maxParseBytes: number | undefined;
+    if (values['max-parse-mb'] !== undefined) {
+      const n = Number(values['max-parse-mb']);
+      if (!Number.isFinite(n) || n <= 0) throw new UsageError('--max-parse-mb must be a positive number');
+      maxParseBytes = Math.round(n * 1048576);
+    }
+    const root = resolve(values.root ?? packageRoot);
+    if (!existsSync(join(root, 'package.json'))) throw new UsageError(`${root} has no package.json`);
+    const defaultAllow = join(root, 'audit-allow.json');
+    const allowFile = values['no-allow'] ? null : values.allow ? resolve(values.allow) : existsSync(defaultAllow) ? defaultAllow : null;
+
+    let report;
+    try {
+      report = runAudit({ root, prod: values.prod === true, deep: values.deep === true, allowFile, ...(maxParseBytes ? { maxParseBytes } : {}) });
+    } catch (e) {
+      if (e instanceof AllowlistError || e instanceof ManifestError) {
+        process.stderr.write(`hermetic audit: ${e.message}\n`);
+        return EXIT.USAGE;
+      }
+      throw e;
+    }
+    const text = format === 'json' ? renderJson(report)
+      : format === 'sarif' ? `${JSON.stringify(renderSarif(report), null, 2)}\n`
+        : renderTable(report, { verbose: values.verbose === true, allowFile });
+    if (values.output) {
+      writeFileSync(values.output, text);
+      process.stdout.write(`hermetic audit: ${format} report written to ${values.output} — ${report.ok ? 'OK' : `FAIL (${report.findings.length} unwaived finding(s))`}\n`);
+    } else process.stdout.write(text);
+    return report.ok ? EXIT.OK : EXIT.FAILURE;
+  },
+};

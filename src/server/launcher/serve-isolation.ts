@@ -1,0 +1,53 @@
+// Verification wired into `hermetic serve`: the service is created in startServer()'s setup
+// (so routes see ctx.isolation), runs once the socket is bound (server.bind needs it), then
+// periodically. In paranoid mode an unsatisfied verdict refuses start-up (exit 3).
+import type { Config } from '../../config/index.js';
+import { IsolationService, isSelfTestAttempt, statusLine } from '../../isolation/verify/index.js';
+import type { AppContext } from '../context.js';
+import { lastAttemptOf } from '../isolation-default.js';
+import { readLauncherReports } from './reports.js';
+
+export interface ServeIsolation {
+  service: IsolationService | null;
+  /** Pass as StartOptions.setup. */
+  setup(ctx: AppContext): () => void;
+  /** After listening: verify ('startup'); returns an exit code to stop with, or null to serve on. */
+  afterListen(ctx: AppContext): Promise<{ exitCode: number; message: string } | null>;
+}
+
+export function serveIsolation(config: Config): ServeIsolation {
+  const state: { service: IsolationService | null; stopReports: (() => void) | null } = { service: null, stopReports: null };
+  return {
+    get service() { return state.service; },
+    setup(ctx) {
+      const service = new IsolationService({
+        config,
+        role: 'server',
+        events: ctx.store,
+        monitor: () => ctx.monitor?.state() ?? null,
+        // The events store is the one count everybody sees (status, UI, API).
+        attempts: () => ({ blockedAttempts: ctx.store.blockedAttempts(), lastAttempt: lastAttemptOf(ctx) }),
+        serverAddresses: () => (ctx.bind ? [{ address: ctx.bind.host, port: ctx.bind.port }] : []),
+      });
+      state.service = service;
+      ctx.isolation = service;
+      // Paranoid: the kernel's refusals inside this server's jail, forwarded by the launcher.
+      state.stopReports = readLauncherReports((a) => {
+        if (isSelfTestAttempt({ pid: a.pid })) return;
+        ctx.store.record({ type: 'network_attempt', severity: 'critical', details: { detector: 'seccomp', role: 'server', syscall: a.syscall, family: a.family, type: a.type, address: a.address, port: a.port, pid: a.pid } });
+      });
+      return () => { service.stop(); state.stopReports?.(); };
+    },
+    async afterListen(ctx) {
+      const service = state.service;
+      if (!service) return null;
+      const report = await service.verify('startup');
+      service.startPeriodic();
+      ctx.logger.info({ level: report.verdict.level, satisfied: report.verdict.satisfied, ms: report.durationMs }, statusLine(service.summary()));
+      if (config.strictness === 'paranoid' && !report.verdict.satisfied) {
+        return { exitCode: 3, message: `paranoid mode refused: ${report.verdict.reasons.join('; ')}` };
+      }
+      return null;
+    },
+  };
+}

@@ -1,0 +1,68 @@
+// Job API: GET /api/jobs, GET /api/jobs/:id, GET /api/jobs/:id/result (download; the result is
+// deleted once sent), DELETE /api/jobs/:id (cancel a queued job or discard a result).
+import { createReadStream } from 'node:fs';
+import type { FastifyReply } from 'fastify';
+import { ConvertService, ConvertError } from '../../convert/index.js';
+import { HttpError } from '../errors.js';
+import type { AppContext } from '../context.js';
+import type { RoutePlugin } from './types.js';
+
+/** The job service on the context, or a 503 that says it is not running (never a pretend success). */
+export function jobService(ctx: AppContext): ConvertService {
+  if (ctx.jobs instanceof ConvertService) return ctx.jobs;
+  throw new HttpError(503, 'CONVERSIONS_UNAVAILABLE', 'the conversion service is not running in this server');
+}
+
+/** Set Retry-After for a full queue / a refused isolation, then let the error handler answer. */
+export function withRetryAfter(reply: FastifyReply, e: unknown): never {
+  if (e instanceof ConvertError && e.code === 'QUEUE_FULL') void reply.header('retry-after', String(e.extra.retryAfterSec ?? 5));
+  throw e;
+}
+
+const ID = /^[0-9a-f-]{36}$/;
+
+function idParam(params: unknown): string {
+  const id = (params as { id?: string }).id ?? '';
+  if (!ID.test(id)) throw new ConvertError('JOB_NOT_FOUND', 'no such job');
+  return id;
+}
+
+/** RFC 6266 filename: ASCII fallback plus UTF-8 filename*. */
+function contentDisposition(name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]|["\\%]/g, '_');
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
+}
+
+export const jobsRoutes: RoutePlugin = async (app, ctx) => {
+  app.get('/api/jobs', async () => ({ jobs: jobService(ctx).list(), stats: jobService(ctx).stats() }));
+
+  app.get('/api/jobs/:id', async (request) => {
+    const job = jobService(ctx).get(idParam(request.params));
+    if (!job) throw new ConvertError('JOB_NOT_FOUND', 'no such job');
+    return { job };
+  });
+
+  app.get('/api/jobs/:id/result', async (request, reply) => {
+    const svc = jobService(ctx);
+    const id = idParam(request.params);
+    const r = svc.result(id);
+    const stream = createReadStream(r.path);
+    // Results are single-download: delete once the bytes are out (or the client went away).
+    stream.once('close', () => { svc.discardResult(id); });
+    return reply
+      .header('content-type', r.mediaType)
+      .header('content-length', String(r.bytes))
+      .header('content-disposition', contentDisposition(r.name))
+      .header('x-content-type-options', 'nosniff')
+      .send(stream);
+  });
+
+  app.delete('/api/jobs/:id', async (request) => {
+    const svc = jobService(ctx);
+    const id = idParam(request.params);
+    if (!svc.get(id)) throw new ConvertError('JOB_NOT_FOUND', 'no such job');
+    const cancelled = svc.cancel(id);
+    const discarded = svc.discardResult(id);
+    return { id, cancelled, discarded };
+  });
+};

@@ -1,0 +1,91 @@
+// Conversions under the real kernel jail, with the tripwire in the worker and the runtime
+// monitor watching: real converters (OCR with the local model) work offline; a converter that
+// tries the network by fetch, raw TCP, DNS or a python3 child is stopped, recorded with the
+// right detector, its worker terminated, the job failed with NETWORK_VIOLATION — the canary
+// sees nothing, and the next job succeeds. Positive control: the same plugin, unjailed and
+// without the tripwire, does reach the canary.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { spawn as jailSpawn, probe } from '../../src/isolation/jail/index.js';
+import { createMonitor } from '../../src/isolation/monitor/index.js';
+import type { NewSecurityEvent } from '../../src/events/index.js';
+import { ConvertService, type ConvertServiceOptions } from '../../src/convert/index.js';
+import { startCanary, type Canary } from '../helpers/canary.js';
+import { fixturesDir } from '../helpers/paths.js';
+import { unjailedSpawnForTests } from '../unit/convert-unjailed-spawn.js';
+import { textPng, docx } from '../unit/convert-fixtures.js';
+
+const caps = probe();
+const kernelLayer = caps.helperBuilt && (caps.layers.namespace.available || caps.layers.seccomp.available);
+const noJail = kernelLayer ? false : `no kernel jail layer here (${caps.layers.namespace.reason}; ${caps.layers.seccomp.reason})`;
+const hasPython = spawnSync('python3', ['-c', 'print(1)']).status === 0;
+
+let dataDir: string;
+let canary: Canary;
+before(async () => { dataDir = mkdtempSync(join(tmpdir(), 'hermetic-convert-jail-')); canary = await startCanary(); });
+after(async () => { await canary.close(); rmSync(dataDir, { recursive: true, force: true }); });
+
+function config(over: Partial<ConvertServiceOptions['config']> = {}): ConvertServiceOptions['config'] {
+  return { dataDir, strictness: 'strict', jobTimeoutMs: 30_000, workerMemoryMb: 512, poolSize: 1, logFileNames: false, killGraceMs: 500, resultTtlMs: 60_000, ...over };
+}
+
+test('jailed worker: OCR and DOCX conversions work with every network path closed', { skip: noJail }, async () => {
+  const s = new ConvertService({ config: config(), spawn: jailSpawn });
+  s.start();
+  try {
+    const ocr = await s.convert({ data: await textPng('Nothing leaves'), to: 'txt' });
+    assert.equal(ocr.status, 'succeeded', JSON.stringify(ocr.error));
+    assert.equal(ocr.converter, 'ocr');
+    assert.match(readFileSync(s.result(ocr.id).path, 'utf8'), /Nothing leaves/);
+    const md = await s.convert({ data: await docx('Title', 'Body'), name: 'x.docx', to: 'md' });
+    assert.equal(md.status, 'succeeded', JSON.stringify(md.error));
+    assert.equal(canary.hits, 0);
+  } finally { await s.close(); }
+});
+
+test('positive control: unjailed and without the tripwire, the phone-home plugin reaches the canary', async () => {
+  const s = new ConvertService({ config: config({ strictness: 'standard', convertersDir: join(fixturesDir, 'convert', 'network') }), spawn: unjailedSpawnForTests, tripwire: false });
+  s.start();
+  const before = canary.tcpConnections;
+  try {
+    const v = await s.convert({ data: Buffer.from('x'), from: 'txt', to: 'txt', converter: 'test-phone-home', options: { method: 'tcp', host: canary.host, port: canary.tcpPort } });
+    assert.equal(v.status, 'succeeded', JSON.stringify(v.error));
+    assert.deepEqual(JSON.parse(readFileSync(s.result(v.id).path, 'utf8')), { ok: true, code: null, errno: null, message: null });
+    assert.equal(canary.tcpConnections, before + 1);
+  } finally { await s.close(); }
+});
+
+const methods: { method: string; eventTypes: string[]; detectors: string[]; skip?: string | false }[] = [
+  { method: 'fetch', eventTypes: ['network_attempt'], detectors: ['tripwire'] },
+  { method: 'tcp', eventTypes: ['network_attempt'], detectors: ['tripwire'] },
+  { method: 'dns', eventTypes: ['dns_blocked', 'network_attempt'], detectors: ['tripwire'] },
+  { method: 'python', eventTypes: ['network_attempt'], detectors: ['seccomp', 'netns-counters'], skip: hasPython ? false : 'python3 is not installed' },
+];
+
+for (const m of methods) {
+  test(`jailed + monitored (strict): ${m.method} from a converter is stopped, recorded, the job fails with NETWORK_VIOLATION`, { skip: noJail || m.skip }, async () => {
+    const events: NewSecurityEvent[] = [];
+    const monitor = createMonitor({ config: { strictness: 'strict', monitorIntervalMs: 60_000, violationThreshold: 3, killGraceMs: 500 }, store: { record: (e) => { events.push(e); } } });
+    monitor.start();
+    const s = new ConvertService({ config: config({ convertersDir: join(fixturesDir, 'convert', 'network') }), spawn: jailSpawn, monitor });
+    s.start();
+    const hits = canary.hits;
+    try {
+      const v = await s.convert({ data: Buffer.from('x'), from: 'txt', to: 'txt', converter: 'test-phone-home', options: { method: m.method, host: canary.host, port: canary.tcpPort, udpPort: canary.udpPort } });
+      assert.equal(canary.hits, hits, 'the canary saw nothing');
+      const attempts = events.filter((e) => m.eventTypes.includes(e.type));
+      assert.ok(attempts.length >= 1, `an attempt was recorded; got ${JSON.stringify(events.map((e) => e.type))}`);
+      const detectors = attempts.map((e) => String(e.details.detector));
+      assert.ok(detectors.some((d) => m.detectors.includes(d)), `detector ${detectors.join(',')} ∈ ${m.detectors.join(',')}`);
+      assert.equal(v.status, 'failed', `job outcome: ${JSON.stringify(v)}`);
+      assert.equal(v.error?.code, 'NETWORK_VIOLATION');
+      assert.ok(events.some((e) => e.type === 'process_terminated'), 'the termination is an event');
+      const next = await s.convert({ data: Buffer.from('a: 1\n'), from: 'yaml', to: 'json' });
+      assert.equal(next.status, 'succeeded', 'the next job succeeds');
+    } finally { await s.close(); monitor.stop(); }
+  });
+}
