@@ -69,7 +69,7 @@ export function resolveIdentity(input: IdentityInput, lookup: UserLookup = looku
     throw new FirewallInputError('say whose traffic to block: --user NAME or --uid N (a dedicated user is recommended, see docs/security/firewall-rules.md)');
   }
   if (identity.uid === 0) {
-    throw new FirewallInputError('refusing to write rules for root (uid 0): they would block the network of every root process on this machine; run Hermetic as a dedicated user');
+    throw new FirewallInputError("refusing root (uid 0) as Hermetic's identity: rules for it would block the network of every root process on this machine; run Hermetic as a dedicated user");
   }
   return identity;
 }

@@ -159,14 +159,17 @@ test("the audit's own code has no network capability (scanned with its own rules
   }
 });
 
-test('SARIF of a real installed tree (fastify and its dependencies) validates and points at real files', () => {
+test('SARIF of a real installed tree (@fastify/static and its dependencies) validates', () => {
   const { repoRoot } = { repoRoot: join(fixturesDir, '..', '..') };
-  const out = join(root, 'fastify.sarif');
-  const r = cli('--root', join(repoRoot, 'node_modules', 'fastify'), '--no-allow', '--sarif', '-o', out);
-  assert.equal(r.status, 1, r.stderr); // fastify creates servers: unwaived findings
+  const out = join(root, 'static.sarif');
+  // The root package's own code is not audited, only what it depends on (found the way Node
+  // resolves it, here hoisted one level up).
+  const r = cli('--root', join(repoRoot, 'node_modules', '@fastify', 'static'), '--prod', '--no-allow', '--sarif', '-o', out);
+  assert.equal(r.status, 1, r.stderr); // @fastify/send's examples create servers: unwaived findings
   const log = JSON.parse(readFileSync(out, 'utf8')) as SarifLog;
   const v = sarifValidator()(log);
   assert.ok(v.ok, v.errors);
   const results = log.runs[0]?.results ?? [];
-  assert.ok(results.some((x) => x.ruleId === 'network-module' && x.locations[0]?.physicalLocation.artifactLocation.uri === 'lib/server.js'));
+  const send = results.find((x) => x.ruleId === 'network-module' && x.properties.package === '@fastify/send');
+  assert.match(send?.locations[0]?.physicalLocation.artifactLocation.uri ?? '', /^\.\.\/send\/(examples|test)\//);
 });

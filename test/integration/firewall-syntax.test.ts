@@ -95,3 +95,15 @@ test('the CLI writes the same files the library generates, and they pass the syn
   const r = inPrivateNetns(`nft -c -f ${join(out, 'hermetic.nft')}; iptables-restore --test --noflush ${join(out, 'hermetic.rules.v4')}; ip6tables-restore --test --noflush ${join(out, 'hermetic.rules.v6')}`);
   assert.equal(r.status, 0, r.out);
 });
+
+const legacyMissing = labUnavailable(['iptables-legacy-restore', 'ip6tables-legacy-restore']);
+
+test('the check also sees rules loaded with the legacy iptables backend', { skip: legacyMissing ?? nftMissing ?? false }, () => {
+  const v4 = write('legacy.v4', files('iptables', { uid: 64010 }).apply);
+  const v6 = write('legacy.v6', files('ip6tables', { uid: 64010 }).apply);
+  const check = `import(${JSON.stringify(join(cliPath, '..', '..', 'firewall', 'index.js'))}).then((m) => m.checkLoadedRules({ uid: 64010, cgroup: null })).then((r) => console.log(r.status))`;
+  const r = inPrivateNetns(`${testNode} -e '${check}'; iptables-legacy-restore --noflush ${v4}; ${testNode} -e '${check}'; ip6tables-legacy-restore --noflush ${v6}; ${testNode} -e '${check}'`);
+  assert.equal(r.status, 0, r.out);
+  // Nothing, then IPv4 only (still not in force: IPv6 open), then both.
+  assert.deepEqual(r.out.trim().split('\n'), ['not-loaded', 'not-loaded', 'loaded']);
+});

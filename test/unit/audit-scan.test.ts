@@ -60,6 +60,13 @@ test('network globals: fetch, WebSocket, XMLHttpRequest, sendBeacon, globalThis.
   assert.equal(fetchFinding?.count, 2, 'fetch() and globalThis["fetch"] are counted together');
 });
 
+test('typeof feature tests are not uses; the use that follows is', () => {
+  assert.deepEqual(scan("if (typeof fetch === 'function' && typeof self.importScripts === 'function') x();\n").findings, []);
+  const r = scan("const f = typeof fetch === 'function' ? fetch : null;\n");
+  assert.deepEqual(rules(r.findings), ['network-global:fetch']);
+  assert.equal(r.findings[0]?.count, 1);
+});
+
 test('a locally declared function named fetch is not the network global', () => {
   const r = scan("function fetch(key) { return cache[key]; }\nmodule.exports = fetch('a');\n");
   assert.deepEqual(r.findings, []);

@@ -38,7 +38,7 @@ test('identity: unknown user, bad names, both flags, no flag and root are refuse
   rejects('nftables', { user: 'bad name' }, /not a valid user name/);
   rejects('nftables', { user: 'hermetic', uid: 999 }, /either --user NAME or --uid N/);
   rejects('nftables', {}, /say whose traffic to block/);
-  rejects('pf', { uid: 0 }, /refusing to write rules for root/);
+  rejects('pf', { uid: 0 }, /refusing root \(uid 0\)/);
   rejects('iptables', { uid: '-1' }, /not a uid/);
   rejects('iptables', { uid: '4294967295' }, /not a uid/);
   assert.deepEqual(spec('nftables', { user: 'hermetic' }).identity, { uid: 999, user: 'hermetic' });
@@ -155,7 +155,7 @@ test('CLI: bad input exits 2 with a clear message; good input prints pipe-ready 
   const cases: [string[], RegExp][] = [
     [['ufw', '--uid', '999'], /unknown target 'ufw'/],
     [['nftables', '--user', 'no-such-user-hermetic-test'], /unknown user 'no-such-user-hermetic-test'/],
-    [['nftables', '--uid', '0'], /refusing to write rules for root/],
+    [['nftables', '--uid', '0'], /refusing root \(uid 0\)/],
     [['nftables'], /say whose traffic to block/],
     [['systemd', '--program', 'bin/node'], /'bin\/node' is not an absolute path/],
     [['pf', '--uid', '999', '--undo'], /pf has no removal file/],
@@ -179,4 +179,15 @@ test('CLI: bad input exits 2 with a clear message; good input prints pipe-ready 
   assert.match(multi.stdout, /^# ==> hermetic-sealed\.socket <==$/m);
   const json = JSON.parse(cli(['iptables', '--uid', '64010', '--json']).stdout) as { target: string; files: { name: string }[] };
   assert.deepEqual([json.target, json.files[0]?.name], ['iptables', 'hermetic.rules.v4']);
+});
+
+test('CLI --check: exit 1 and not-loaded in an empty private netns; --check --uid 0 is refused', { skip: isRoot ? false : 'needs root; CI runs as root' }, (t) => {
+  if (spawnSync('nft', ['--version']).error) { t.skip('nft is not installed'); return; }
+  const r = spawnSync('unshare', ['--net', testNode, cliPath, 'firewall', '--check', '--uid', '64010', '--json'], { encoding: 'utf8', env: { ...process.env, HERMETIC_DATA_DIR: dataDir } });
+  assert.equal(r.status, 1, r.stderr);
+  const res = JSON.parse(r.stdout) as { status: string; uid: number };
+  assert.deepEqual([res.status, res.uid], ['not-loaded', 64010]);
+  const root = cli(['--check', '--uid', '0']);
+  assert.equal(root.status, 2);
+  assert.match(root.stderr, /refusing root \(uid 0\)/);
 });

@@ -142,16 +142,16 @@ class FileScan {
         if (node.callee.type === 'Identifier' && node.callee.name === 'Function') this.add('dynamic-code', 'Function', 'new Function(…) builds code at run time', node.start);
         this.spawnArgs(node.arguments, node.start, node.callee);
       },
-      MemberExpression: (node) => {
-        if (node.object.type !== 'Identifier') return;
+      MemberExpression: (node, _st, ancestors) => {
+        if (node.object.type !== 'Identifier' || isTypeofOperand(node, ancestors)) return;
         const obj = node.object.name;
         const prop = propName(node);
         if (prop === null) return;
         if (GLOBAL_OBJECTS.has(obj) && NETWORK_GLOBALS.has(prop)) this.add('network-global', prop, `uses ${obj}.${prop}`, node.start);
         else if (obj === 'navigator' && prop === 'sendBeacon') this.add('network-global', 'sendBeacon', 'uses navigator.sendBeacon', node.start);
       },
-      Identifier: (node) => {
-        if (NETWORK_GLOBALS.has(node.name)) this.globalRefs.push({ name: node.name, at: node.start });
+      Identifier: (node, _st, ancestors) => {
+        if (NETWORK_GLOBALS.has(node.name) && !isTypeofOperand(node, ancestors)) this.globalRefs.push({ name: node.name, at: node.start });
       },
     };
     // acorn-walk calls the VariablePattern visitor for every declared name; its typings omit it.
@@ -243,6 +243,12 @@ class FileScan {
     }
     return [...this.found.values()];
   }
+}
+
+/** `typeof fetch` / `typeof self.importScripts`: feature detection, not use. */
+function isTypeofOperand(node: acorn.AnyNode, ancestors: acorn.AnyNode[]): boolean {
+  const parent = ancestors[ancestors.length - 2];
+  return parent?.type === 'UnaryExpression' && parent.operator === 'typeof' && parent.argument === node;
 }
 
 type Usage = { kind: 'members'; members: string[] } | { kind: 'binding'; name: string } | { kind: 'opaque' };

@@ -31,8 +31,12 @@ interface Source {
   ruleset: LoadedRuleset | null;
 }
 
+/** iptables-legacy without its kernel table loaded: no rules there (not an error). */
+const NO_TABLE = /table does not exist|can't initialize .*table/i;
+
 async function read(tool: string, args: string[], parse: (out: string) => LoadedRuleset | null, opts: ToolOptions): Promise<Source> {
   const outcome = await runTool(tool, args, opts);
+  if (outcome.kind === 'failed' && tool.includes('tables') && NO_TABLE.test(outcome.reason)) return { tool, outcome: { kind: 'ok', stdout: '' }, ruleset: null };
   if (outcome.kind !== 'ok') return { tool, outcome, ruleset: null };
   try {
     return { tool, outcome, ruleset: parse(outcome.stdout) };
@@ -54,6 +58,10 @@ export async function checkLoadedRules(opts: CheckOptions = {}): Promise<LoadedR
     read('nft', ['-j', 'list', 'ruleset'], parseNftRuleset, opts),
     read('iptables-save', ['-c', '-t', 'filter'], (o) => parseIptablesSave(o, 'iptables'), opts),
     read('ip6tables-save', ['-c', '-t', 'filter'], (o) => parseIptablesSave(o, 'ip6tables'), opts),
+    // Where `iptables` is the nf_tables backend, rules loaded with the legacy backend are
+    // invisible to iptables-save: read those too (absent on most systems, then ignored).
+    read('iptables-legacy-save', ['-c', '-t', 'filter'], (o) => parseIptablesSave(o, 'iptables'), opts),
+    read('ip6tables-legacy-save', ['-c', '-t', 'filter'], (o) => parseIptablesSave(o, 'ip6tables'), opts),
   ]);
   const rulesets = sources.flatMap((s) => (s.ruleset ? [s.ruleset] : []));
   const covers = (r: LoadedRuleset) => r.uids.includes(uid) || (cgroup !== null && r.cgroups.includes(cgroup));

@@ -2,7 +2,7 @@
 // (so routes see ctx.isolation), runs once the socket is bound (server.bind needs it), then
 // periodically. In paranoid mode an unsatisfied verdict refuses start-up (exit 3).
 import type { Config } from '../../config/index.js';
-import { IsolationService, isSelfTestAttempt, statusLine } from '../../isolation/verify/index.js';
+import { IsolationService, convertDecision, isSelfTestAttempt, statusLine } from '../../isolation/verify/index.js';
 import type { AppContext } from '../context.js';
 import { lastAttemptOf } from '../isolation-default.js';
 import { readLauncherReports } from './reports.js';
@@ -11,6 +11,8 @@ export interface ServeIsolation {
   service: IsolationService | null;
   /** Pass as StartOptions.setup. */
   setup(ctx: AppContext): () => void;
+  /** For the convert service (ConvertServiceOptions.canConvert): strict/paranoid need kernel-enforced. */
+  canConvert(): ReturnType<IsolationService['canConvert']>;
   /** After listening: verify ('startup'); returns an exit code to stop with, or null to serve on. */
   afterListen(ctx: AppContext): Promise<{ exitCode: number; message: string } | null>;
 }
@@ -19,6 +21,10 @@ export function serveIsolation(config: Config): ServeIsolation {
   const state: { service: IsolationService | null; stopReports: (() => void) | null } = { service: null, stopReports: null };
   return {
     get service() { return state.service; },
+    canConvert() {
+      if (state.service) return state.service.canConvert();
+      return convertDecision(null, config.strictness);
+    },
     setup(ctx) {
       const service = new IsolationService({
         config,
@@ -34,6 +40,10 @@ export function serveIsolation(config: Config): ServeIsolation {
       // Paranoid: the kernel's refusals inside this server's jail, forwarded by the launcher.
       state.stopReports = readLauncherReports((a) => {
         if (isSelfTestAttempt({ pid: a.pid })) return;
+        // libuv (Node >= 24) probes io_uring when any Node process starts; the filter refuses it
+        // (io_uring could carry sockets past a socket() filter) and libuv falls back to epoll.
+        // That is not a network attempt; a socket() from the same process would be.
+        if (a.syscall === 'io_uring_setup') return;
         ctx.store.record({ type: 'network_attempt', severity: 'critical', details: { detector: 'seccomp', role: 'server', syscall: a.syscall, family: a.family, type: a.type, address: a.address, port: a.port, pid: a.pid } });
       });
       return () => { service.stop(); state.stopReports?.(); };

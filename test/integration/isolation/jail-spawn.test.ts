@@ -21,7 +21,7 @@ async function output(h: JailHandle): Promise<{ stdout: string; code: number | n
   return { stdout, ...e };
 }
 
-test('probe reports every layer with a reason, and is cached', { skip: !linux && 'Linux only' }, () => {
+test('probe reports every layer with a reason, and is cached', { skip: !linux && 'Linux only', timeout: 30_000 }, () => {
   assert.ok(helperBuilt(), 'the helper must be built (npm run build:native)');
   const caps = probe();
   assert.equal(caps.helperBuilt, true);
@@ -33,7 +33,7 @@ test('probe reports every layer with a reason, and is cached', { skip: !linux &&
   assert.equal(probe(), caps, 'cached per process');
 });
 
-test('fault injection: the probe and spawn() both see the layer as refused; a requirement fails closed', { skip: !linux && 'Linux only' }, async () => {
+test('fault injection: the probe and spawn() both see the layer as refused; a requirement fails closed', { skip: !linux && 'Linux only', timeout: 30_000 }, async () => {
   const caps = probe({ fault: ['landlock'] });
   assert.equal(caps.layers.landlock.available, false);
   assert.match(caps.layers.landlock.reason, /fault injected/);
@@ -58,7 +58,7 @@ test('fault injection: the probe and spawn() both see the layer as refused; a re
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
 
-test('HERMETIC_JAIL_FAULT reaches the helper too', { skip: !linux && 'Linux only' }, () => {
+test('HERMETIC_JAIL_FAULT reaches the helper too', { skip: !linux && 'Linux only', timeout: 30_000 }, () => {
   process.env.HERMETIC_JAIL_FAULT = 'seccomp';
   try {
     const caps = probe({ refresh: true });
@@ -67,11 +67,11 @@ test('HERMETIC_JAIL_FAULT reaches the helper too', { skip: !linux && 'Linux only
   } finally { delete process.env.HERMETIC_JAIL_FAULT; }
 });
 
-test('a jailed Node worker talks to its parent over IPC; its connect is EPERM, reported, and the canary saw nothing', { skip: !linux && 'Linux only' }, async () => {
+test('a jailed Node worker talks to its parent over IPC; its connect is EPERM, reported, and the canary saw nothing', { skip: !linux && 'Linux only', timeout: 30_000 }, async () => {
   const canary = await startCanary();
   try {
     const script = `process.on('message', (m) => { const s = require('net').connect(m.port, m.host);
-      s.on('connect', () => { process.send({ code: 'CONNECTED' }); process.disconnect(); });
+      s.on('connect', () => { s.destroy(); process.send({ code: 'CONNECTED' }); process.disconnect(); });
       s.on('error', (e) => { process.send({ code: e.code }); process.disconnect(); }); });`;
     const run = async (disable: LayerName[]) => {
       const h = await spawn(testNode, ['-e', script], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], disable: [...disable, 'node-permission'] });
@@ -94,7 +94,7 @@ test('a jailed Node worker talks to its parent over IPC; its connect is EPERM, r
   } finally { await canary.close(); }
 });
 
-test("'attempt' events carry the address of a blocked connect", { skip: !linux && 'Linux only' }, async () => {
+test("'attempt' events carry the address of a blocked connect", { skip: !linux && 'Linux only', timeout: 30_000 }, async () => {
   const h = await spawn(testNode, ['-e', `require('net').connect({ path: '/tmp/hermetic-nonexistent.sock' }).on('error', (e) => console.log(e.code))`], { disable: ['node-permission'] });
   const seen: unknown[] = [];
   h.events.on('attempt', (a) => seen.push(a));
@@ -104,14 +104,14 @@ test("'attempt' events carry the address of a blocked connect", { skip: !linux &
   assert.equal(seen.length, h.attempts.length, 'every attempt was emitted');
 });
 
-test('inherited descriptors are closed unless named', { skip: !linux && 'Linux only' }, () => {
+test('inherited descriptors are closed unless named', { skip: !linux && 'Linux only', timeout: 30_000 }, () => {
   // fds 3 and 4 exist in the helper; only --keep-fd 4 reaches the command.
   const list = (keep: string[]) => spawnSync(helperPath, [...keep, '--report-fd', '2', '--', 'sh', '-c', 'ls /proc/$$/fd'], { stdio: ['ignore', 'pipe', 'ignore', 'pipe', 'pipe'], encoding: 'utf8' }).stdout.split(/\s+/).filter(Boolean).sort();
   assert.deepEqual(list([]), ['0', '1', '2']);
   assert.deepEqual(list(['--keep-fd', '4']), ['0', '1', '2', '4']);
 });
 
-test('the environment is an allow-list: proxies and NODE_OPTIONS dropped, DO_NOT_TRACK set', { skip: !linux && 'Linux only' }, async () => {
+test('the environment is an allow-list: proxies and NODE_OPTIONS dropped, DO_NOT_TRACK set', { skip: !linux && 'Linux only', timeout: 30_000 }, async () => {
   process.env.HTTPS_PROXY = 'http://192.0.2.1:3128';
   process.env.SOME_SECRET = 'x';
   try {
@@ -123,13 +123,13 @@ test('the environment is an allow-list: proxies and NODE_OPTIONS dropped, DO_NOT
   } finally { delete process.env.HTTPS_PROXY; delete process.env.SOME_SECRET; }
 });
 
-test('exit codes pass through; a missing command is JAIL_EXEC_FAILED', { skip: !linux && 'Linux only' }, async () => {
+test('exit codes pass through; a missing command is JAIL_EXEC_FAILED', { skip: !linux && 'Linux only', timeout: 30_000 }, async () => {
   const h = await spawn('sh', ['-c', 'exit 7']);
   assert.deepEqual(await h.exited, { code: 7, signal: null });
   await assert.rejects(spawn('/nonexistent/hermetic-cmd'), (e: unknown) => e instanceof JailError && e.code === 'JAIL_EXEC_FAILED');
 });
 
-test('kill() takes down the whole tree, including a setsid grandchild; start time is exposed', { skip: !linux && 'Linux only' }, async () => {
+test('kill() takes down the whole tree, including a setsid grandchild; start time is exposed', { skip: !linux && 'Linux only', timeout: 30_000 }, async () => {
   const h = await spawn('sh', ['-c', 'setsid sleep 60 & echo $!; exec sleep 60']);
   assert.equal(h.startTime, readStartTime(h.pid));
   assert.ok(h.startTime > 0);
@@ -141,7 +141,7 @@ test('kill() takes down the whole tree, including a setsid grandchild; start tim
   assert.throws(() => process.kill(grandchild, 0), { code: 'ESRCH' });
 });
 
-test('stragglers die with the command, and timeoutMs kills the tree', { skip: !linux && 'Linux only' }, async () => {
+test('stragglers die with the command, and timeoutMs kills the tree', { skip: !linux && 'Linux only', timeout: 30_000 }, async () => {
   const h = await spawn('sh', ['-c', 'setsid sleep 60 & echo $!']);
   const o = await output(h);
   assert.equal(o.code, 0);
@@ -153,7 +153,7 @@ test('stragglers die with the command, and timeoutMs kills the tree', { skip: !l
   assert.ok(timedOut);
 });
 
-test('writes: allowed folder yes, elsewhere EACCES (Landlock); positive control with Landlock off', { skip: !linux && 'Linux only' }, async () => {
+test('writes: allowed folder yes, elsewhere EACCES (Landlock); positive control with Landlock off', { skip: !linux && 'Linux only', timeout: 30_000 }, async () => {
   const allowed = mkdtempSync(join(tmpdir(), 'hermetic-allowed-'));
   const outside = mkdtempSync(join(tmpdir(), 'hermetic-outside-'));
   try {
@@ -166,7 +166,7 @@ test('writes: allowed folder yes, elsewhere EACCES (Landlock); positive control 
   } finally { rmSync(allowed, { recursive: true, force: true }); rmSync(outside, { recursive: true, force: true }); }
 });
 
-test('node-permission layer (Node >= 25): JS network APIs get ERR_ACCESS_DENIED with every kernel layer off', { skip: !linux && 'Linux only' }, async (t) => {
+test('node-permission layer (Node >= 25): JS network APIs get ERR_ACCESS_DENIED with every kernel layer off', { skip: !linux && 'Linux only', timeout: 30_000 }, async (t) => {
   const p = probe({ nodePath: testNode }).layers['node-permission'];
   if (!p.available) { t.skip(`this Node lacks it: ${p.reason}`); return; }
   const canary = await startCanary();
@@ -183,14 +183,14 @@ test('node-permission layer (Node >= 25): JS network APIs get ERR_ACCESS_DENIED 
   } finally { await canary.close(); }
 });
 
-test('tripwire: true preloads the tripwire register file in a Node child', { skip: !linux && 'Linux only' }, async (t) => {
+test('tripwire: true preloads the tripwire register file in a Node child', { skip: !linux && 'Linux only', timeout: 30_000 }, async (t) => {
   const { tripwireRegisterPath } = await import('../../../src/isolation/jail/index.js');
   if (!existsSync(tripwireRegisterPath)) { t.skip(`${tripwireRegisterPath} not built yet (tripwire module)`); return; }
   const h = await spawn(testNode, ['-e', 'console.log(process.execArgv.join(" "))'], { tripwire: true });
   assert.match((await output(h)).stdout, /--import file:.*tripwire\/register\.js/);
 });
 
-test('hermetic run: exit code passthrough, one stderr line per attempt, or JSON lines to a file', { skip: !linux && 'Linux only' }, async () => {
+test('hermetic run: exit code passthrough, one stderr line per attempt, or JSON lines to a file', { skip: !linux && 'Linux only', timeout: 30_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'hermetic-run-'));
   try {
     const code = `require('net').connect(9, '192.0.2.1').on('error', (e) => { console.log(e.code); process.exit(3); })`;
@@ -211,7 +211,7 @@ test('hermetic run: exit code passthrough, one stderr line per attempt, or JSON 
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
 
-test('SIGTERM to the supervisor reaches the jailed command', { skip: !linux && 'Linux only' }, async () => {
+test('SIGTERM to the supervisor reaches the jailed command', { skip: !linux && 'Linux only', timeout: 30_000 }, async () => {
   const p = cpSpawn(helperPath, ['--report-fd', '2', '--', 'sh', '-c', 'trap "echo got-term; exit 0" TERM; echo ready; while :; do sleep 0.05; done'], { stdio: ['ignore', 'pipe', 'ignore'] });
   let out = '';
   await new Promise<void>((r) => p.stdout.on('data', (d: Buffer) => { out += d.toString(); if (out.includes('ready')) r(); }));

@@ -4,6 +4,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import { p2pPackageOf } from '../p2p.js';
 import { NETWORK_BLOCKED_CODE } from '../types.js';
+import { packageFromPath } from '../attribution.js';
 
 interface ResolveContext { parentURL?: string }
 type NextResolve = (specifier: string, context?: ResolveContext) => { url: string } | Promise<{ url: string }>;
@@ -16,8 +17,9 @@ export function initialize(data: { port?: MessagePort } | undefined): void {
   port = data?.port;
 }
 
-export function blockedImportError(pkg: string): Error & { code: string } {
-  const e = new Error(`Network access blocked by Hermetic: import to P2P module "${pkg}"`) as Error & { code: string };
+export function blockedImportError(pkg: string, parentURL: string | undefined): Error & { code: string } {
+  const culprit = parentURL ? packageFromPath(parentURL) : 'app';
+  const e = new Error(`Network access blocked by Hermetic: import to P2P module "${pkg}" (from package "${culprit}")`) as Error & { code: string };
   e.code = NETWORK_BLOCKED_CODE;
   return e;
 }
@@ -31,5 +33,5 @@ export async function resolve(specifier: string, context: ResolveContext, nextRe
   }
   const msg: P2PImportMessage = { specifier, pkg, ...(context.parentURL ? { parentURL: context.parentURL } : {}) };
   port?.postMessage(msg);
-  throw blockedImportError(pkg);
+  throw blockedImportError(pkg, context.parentURL);
 }

@@ -3,7 +3,17 @@
 // worker's attempts come back to this thread over a BroadcastChannel (see report.ts).
 import Module from 'node:module';
 import workerThreads from 'node:worker_threads';
-import { withTripwireExecArgv } from '../preload.js';
+import { registerPath, withTripwireExecArgv } from '../preload.js';
+
+/**
+ * `--import` in execArgv runs for file workers only; an `eval: true` worker never sees it (Node
+ * 20–26). Its source gets a first statement that loads register.js synchronously — written to
+ * work in both CommonJS and ES-module eval code (no `require`, no top-level await).
+ */
+export function guardEvalSource(code: string): string {
+  const p = JSON.stringify(registerPath);
+  return `process.getBuiltinModule('node:module').createRequire(${p})(${p});\n${code}`;
+}
 
 type WorkerCtor = typeof workerThreads.Worker;
 
@@ -13,7 +23,8 @@ export function installWorkerHook(): boolean {
   if (typeof Original !== 'function') return false;
   class Worker extends Original {
     constructor(filename: string | URL, options: workerThreads.WorkerOptions = {}) {
-      super(filename, { ...options, execArgv: withTripwireExecArgv(options.execArgv ?? process.execArgv) });
+      const source = options.eval && typeof filename === 'string' ? guardEvalSource(filename) : filename;
+      super(source, { ...options, execArgv: withTripwireExecArgv(options.execArgv ?? process.execArgv) });
     }
   }
   Object.defineProperty(Worker, 'name', { value: 'Worker' });

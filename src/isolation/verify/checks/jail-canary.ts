@@ -57,7 +57,7 @@ async function fromLauncher(ctx: CheckContext, why: string): Promise<CheckOutcom
   return { status: r.status, detail: `measured by the paranoid launcher at ${r.at ?? 'start-up'} (this jailed server cannot open a listener: ${why}): ${r.detail}`, data: { ...r.data, measuredBy: 'launcher' } };
 }
 
-// The canary runs exactly as production workers do: every layer the jail can apply, none turned
+// The canary runs as production workers do: every kernel layer the jail can apply, none turned
 // off by us; only injected faults (tests, --fault) change that, through the jail itself.
 /** Where the canary aims, and how its arrivals are counted (null: no listener could be opened). */
 interface Target {
@@ -81,6 +81,9 @@ async function runCanary(jail: JailApi, ctx: CheckContext, canary: Target): Prom
     timeoutMs: ctx.timeoutMs,
     tripwire: false,
     node: true,
+    // The canary measures the kernel. Node's permission model (Node >= 25) would answer first
+    // with ERR_ACCESS_DENIED and hide what the kernel does; node.permission reports it instead.
+    disable: ['node-permission'],
     ...(fault ? { fault } : {}),
   });
   // Its refused sockets are reported like anyone's; they are ours, not a violation.
