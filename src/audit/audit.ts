@@ -10,6 +10,7 @@ import { checkManifest, nativeBinaryFindings } from './manifest-checks.js';
 import { ruleInfo } from './rules.js';
 import { scanText, type RawFinding } from './scan/index.js';
 import { buildGraph } from './tree.js';
+import { checkLockfile } from './lockfile.js';
 import type { AuditOptions, AuditReport, Finding, PackageNode, PackageSummary, ScanStats } from './types.js';
 
 export const DEFAULT_MAX_PARSE_BYTES = 8 * 1024 * 1024;
@@ -30,7 +31,7 @@ export function runAudit(opts: AuditOptions): AuditReport {
   const waivers: Waiver[] = opts.allowFile ? loadAllowlist(opts.allowFile) : [];
   const maxParseBytes = opts.maxParseBytes ?? DEFAULT_MAX_PARSE_BYTES;
   const stats: ScanStats = { packages: graph.packages.length, files: 0, parsed: 0, lexicalOnly: 0, parseFailures: 0, bytes: 0, durationMs: 0 };
-  const all: Finding[] = [...graph.missing];
+  const all: Finding[] = [...graph.missing, ...(checkLockfile(graph.rootDir, opts.prod) ?? [])];
   const packages: PackageSummary[] = [];
 
   for (const pkg of graph.packages) {

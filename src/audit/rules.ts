@@ -28,6 +28,7 @@ const RULE_LIST: readonly RuleInfo[] = [
   { id: 'dynamic-code', level: 'note', title: 'Dynamic code', help: 'eval or new Function: code built at run time, which static analysis cannot follow.' },
   { id: 'parse-failure', level: 'note', title: 'File could not be parsed', help: 'Neither module nor script parsing succeeded; only the lexical rules were applied.' },
   { id: 'lexical-scan', level: 'note', title: 'File too large to parse', help: 'The file exceeds the parse size limit; only the lexical rules were applied.' },
+  { id: 'lockfile-source', level: 'warning', title: 'Lockfile entry not from the registry', help: 'package-lock.json resolves the package from git, plain http or another host, or has no integrity hash: npm ci would download it from elsewhere or unpinned.' },
   { id: 'missing-dependency', level: 'note', title: 'Dependency not installed', help: 'A declared, non-optional dependency could not be resolved from the package folder.' },
 ];
 

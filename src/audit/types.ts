@@ -23,7 +23,8 @@ export type RuleId =
   | 'dynamic-code'
   | 'parse-failure'
   | 'lexical-scan'
-  | 'missing-dependency';
+  | 'missing-dependency'
+  | 'lockfile-source';
 
 export interface Finding {
   rule: RuleId;

@@ -195,7 +195,8 @@ export class WarmPool {
     const script = o.workerScript ?? join(here, 'worker.js');
     const env: Record<string, string> = { HERMETIC_WORKER: '1' };
     if (o.convertersDir) env.HERMETIC_CONVERTERS_DIR = o.convertersDir;
-    const readRoots = [...(o.readRoots ?? []), folder.inDir, ...(o.convertersDir ? [o.convertersDir] : [])];
+    // out/ is readable too: rename() and lstat() of its own result need it.
+    const readRoots = [...(o.readRoots ?? []), folder.inDir, folder.outDir, ...(o.convertersDir ? [o.convertersDir] : [])];
     let handle: JailHandle;
     try {
       handle = await o.spawn(o.nodePath ?? process.execPath, [`--max-old-space-size=${o.memoryMb}`, script], {

@@ -39,6 +39,8 @@ export interface ConvertServiceOptions {
   /** Override the pool size (CLI: 1). */
   poolSize?: number;
   readyTimeoutMs?: number;
+  /** Node binary for workers (default: the one running the server). */
+  nodePath?: string;
   /** Keep the pool full after each job (default true; the one-shot CLI: false). */
   replenish?: boolean;
   /** The jail's memory rlimit for workers (see PoolOptions.rlimitBytes for why it is off by default). */
@@ -125,6 +127,7 @@ export class ConvertService {
       readyTimeoutMs: o.readyTimeoutMs ?? 30_000,
       readRoots: [packageRoot],
       replenish: o.replenish ?? true,
+      ...(o.nodePath ? { nodePath: o.nodePath } : {}),
       ...(o.rlimitBytes ? { rlimitBytes: o.rlimitBytes } : {}),
     });
     this.queue = new BoundedQueue<Job>(o.maxQueued ?? 16);

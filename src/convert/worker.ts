@@ -32,6 +32,12 @@ function toError(e: unknown): ConvertError {
     return new ConvertError('NETWORK_VIOLATION', `the converter tried to use the network (${pkg}); the attempt was blocked`, { package: pkg });
   }
   if (err && isConvertErrorCode(err.code)) return new ConvertError(err.code, err.message);
+  if (err?.code === 'ERR_ACCESS_DENIED') {
+    // Node's permission model refused something the converter needed: a grant is missing (our
+    // bug, or a plugin reaching outside its lane). Say what, so it can be fixed or reported.
+    const d = err as unknown as { permission?: string; resource?: string };
+    return new ConvertError('SANDBOX_DENIED', `the worker's permission model refused ${d.permission ?? 'an operation'}${d.resource ? ` on ${d.resource}` : ''}`, { permission: d.permission ?? null });
+  }
   const msg = err?.message ?? String(e);
   if (/out of memory|allocation failed|Cannot allocate/i.test(msg)) return new ConvertError('OUT_OF_MEMORY', 'the conversion ran out of memory');
   return new ConvertError('INVALID_INPUT', `conversion failed: ${msg.split('\n')[0]}`);

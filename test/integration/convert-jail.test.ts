@@ -15,7 +15,7 @@ import { createMonitor } from '../../src/isolation/monitor/index.js';
 import type { NewSecurityEvent } from '../../src/events/index.js';
 import { ConvertService, type ConvertServiceOptions } from '../../src/convert/index.js';
 import { startCanary, type Canary } from '../helpers/canary.js';
-import { fixturesDir } from '../helpers/paths.js';
+import { fixturesDir, testNode } from '../helpers/paths.js';
 import { unjailedSpawnForTests } from '../unit/convert-unjailed-spawn.js';
 import { textPng, docx } from '../unit/convert-fixtures.js';
 
@@ -34,7 +34,7 @@ function config(over: Partial<ConvertServiceOptions['config']> = {}): ConvertSer
 }
 
 test('jailed worker: OCR and DOCX conversions work with every network path closed', { skip: noJail }, async () => {
-  const s = new ConvertService({ config: config(), spawn: jailSpawn });
+  const s = new ConvertService({ config: config(), spawn: jailSpawn, nodePath: testNode });
   s.start();
   try {
     const ocr = await s.convert({ data: await textPng('Nothing leaves'), to: 'txt' });
@@ -71,12 +71,18 @@ for (const m of methods) {
     const events: NewSecurityEvent[] = [];
     const monitor = createMonitor({ config: { strictness: 'strict', monitorIntervalMs: 60_000, violationThreshold: 3, killGraceMs: 500 }, store: { record: (e) => { events.push(e); } } });
     monitor.start();
-    const s = new ConvertService({ config: config({ convertersDir: join(fixturesDir, 'convert', 'network') }), spawn: jailSpawn, monitor });
+    const s = new ConvertService({ config: config({ convertersDir: join(fixturesDir, 'convert', 'network') }), spawn: jailSpawn, monitor, nodePath: testNode });
     s.start();
     const hits = canary.hits;
     try {
       const v = await s.convert({ data: Buffer.from('x'), from: 'txt', to: 'txt', converter: 'test-phone-home', options: { method: m.method, host: canary.host, port: canary.tcpPort, udpPort: canary.udpPort } });
       assert.equal(canary.hits, hits, 'the canary saw nothing');
+      if (m.method === 'python' && v.layers.includes('node-permission')) {
+        // Node >= 25: the permission model (no --allow-child-process) stops the spawn itself.
+        assert.equal(v.error?.code, 'SANDBOX_DENIED', JSON.stringify(v.error));
+        assert.equal(v.error?.permission, 'ChildProcess');
+        return;
+      }
       const attempts = events.filter((e) => m.eventTypes.includes(e.type));
       assert.ok(attempts.length >= 1, `an attempt was recorded; got ${JSON.stringify(events.map((e) => e.type))}`);
       const detectors = attempts.map((e) => String(e.details.detector));

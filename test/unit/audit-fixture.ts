@@ -1,6 +1,6 @@
 // Builds a small installed dependency tree on disk for the audit tests. node_modules/ is
 // git-ignored, so the tree is written from this description into a temporary folder.
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -12,6 +12,7 @@ export function writeTree(spec: TreeSpec, prefix = 'hermetic-audit-'): string {
     const p = join(root, rel);
     mkdirSync(dirname(p), { recursive: true });
     writeFileSync(p, typeof content === 'string' ? content : JSON.stringify(content, null, 2));
+    if (rel.includes('/bin/')) chmodSync(p, 0o755);
   }
   return root;
 }
@@ -24,7 +25,7 @@ export const FIXTURE_TREE: TreeSpec = {
     dependencies: {
       'clean-lib': '1', 'posthog-node': '1', installer: '1', 'native-thing': '1', 'net-user': '1', 'fetch-user': '1',
       spawner: '1', 'meta-only': '1', 'p2p-importer': '1', dyn: '1', broken: '1', 'parent-lib': '1', shared: '2',
-      'needs-missing': '1',
+      'needs-missing': '1', 'bin-shipper': '1',
     },
     optionalDependencies: { 'optional-absent': '1' },
     devDependencies: { 'dev-tool': '1' },
@@ -39,6 +40,10 @@ export const FIXTURE_TREE: TreeSpec = {
   'node_modules/native-thing/package.json': pkg('native-thing', '0.1.0'),
   'node_modules/native-thing/binding.gyp': '{ "targets": [] }\n',
   'node_modules/native-thing/build/Release/thing.node': 'not really an ELF file',
+  // Executables: a native one (ELF magic) is native code; a shell script is not.
+  'node_modules/clean-lib/bin/tool.sh': '#!/bin/sh\necho hi\n',
+  'node_modules/bin-shipper/package.json': pkg('bin-shipper', '1.0.0'),
+  'node_modules/bin-shipper/bin/helper': '\u007fELF\u0002\u0001\u0001 (truncated test binary)',
   'node_modules/net-user/package.json': pkg('net-user', '2.0.0'),
   'node_modules/net-user/lib/client.js': "'use strict';\nconst https = require('node:https');\n\nfunction ping() {\n  return https.request({ host: 'telemetry.invalid' });\n}\nmodule.exports = { ping };\n",
   'node_modules/fetch-user/package.json': pkg('fetch-user', '1.0.0', { type: 'module' }),

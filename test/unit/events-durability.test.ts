@@ -7,13 +7,10 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { repoRoot, testNode } from '../helpers/paths.js';
 
-const require = createRequire(import.meta.url);
-type Db = { prepare(sql: string): { get(...p: unknown[]): unknown }; close(): void };
-const Database = require('better-sqlite3') as new (file: string) => Db;
+import { openDatabase } from '../../src/events/driver.js';
 
 test('kill -9 while writing: integrity_check ok and every acknowledged row present', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'hermetic-durable-'));
@@ -51,13 +48,13 @@ test('kill -9 while writing: integrity_check ok and every acknowledged row prese
   const lastAcked = Math.max(...acked);
   assert.ok(lastAcked >= 50, `writer acknowledged ${acked.length} rows`);
 
-  const db = new Database(join(dataDir, 'hermetic.db'));
+  const db = openDatabase(join(dataDir, 'hermetic.db')); // the driver this Node uses
   try {
     assert.equal((db.prepare('PRAGMA integrity_check').get() as { integrity_check: string }).integrity_check, 'ok');
     const row = db.prepare('SELECT id, event_type, severity, details FROM security_events WHERE id = ?').get(lastAcked) as { event_type: string; details: string } | undefined;
     assert.ok(row, `acknowledged row ${lastAcked} is in the database`);
     assert.equal(row.event_type, 'network_attempt');
-    const n = (db.prepare('SELECT COUNT(*) AS n FROM security_events WHERE id <= ?').get(lastAcked) as { n: number }).n;
+    const n = Number((db.prepare('SELECT COUNT(*) AS n FROM security_events WHERE id <= ?').get(lastAcked) as { n: number }).n);
     assert.equal(n, lastAcked, 'no acknowledged row is missing');
   } finally {
     db.close();

@@ -3,12 +3,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
 import { openEventStore, SCHEMA_VERSION, SchemaTooNewError, EventQueryError, type SecurityEvent } from '../../src/events/index.js';
 
-const require = createRequire(import.meta.url);
-type Db = { prepare(sql: string): { get(...p: unknown[]): unknown; all(...p: unknown[]): unknown[] }; exec(sql: string): void; pragma(s: string, o?: { simple: boolean }): unknown; close(): void };
-const Database = require('better-sqlite3') as new (file: string) => Db;
+import { openDatabase } from '../../src/events/driver.js';
+
+// Whichever SQLite driver the store itself uses on this Node (better-sqlite3 or node:sqlite).
+const open = (file: string) => openDatabase(file);
+const pragma = (db: ReturnType<typeof open>, name: string) => Object.values(db.prepare(`PRAGMA ${name}`).get() as Record<string, unknown>)[0];
 const tmp = () => mkdtempSync(join(tmpdir(), 'hermetic-events-'));
 
 test('migrations from empty: schema version, tables, indexes, WAL, private file', () => {
@@ -16,9 +17,9 @@ test('migrations from empty: schema version, tables, indexes, WAL, private file'
   const store = openEventStore({ dataDir });
   store.close();
   assert.equal(statSync(store.file).mode & 0o077, 0, 'database file is private (0600)');
-  const db = new Database(store.file);
-  assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
-  assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+  const db = open(store.file);
+  assert.equal(Number(pragma(db, 'user_version')), SCHEMA_VERSION);
+  assert.equal(pragma(db, 'journal_mode'), 'wal');
   const names = (db.prepare("SELECT name FROM sqlite_master WHERE type IN ('table','index') ORDER BY name").all() as { name: string }[]).map((r) => r.name);
   for (const n of ['security_events', 'jobs', 'sandbox_runs', 'idx_security_events_timestamp', 'idx_security_events_type']) assert.ok(names.includes(n), n);
   // The severity CHECK constraint is real.
@@ -32,7 +33,7 @@ test('a database from a newer hermetic is refused, not downgraded', () => {
   const dataDir = tmp();
   const s = openEventStore({ dataDir });
   s.close();
-  const db = new Database(s.file);
+  const db = open(s.file);
   db.exec(`PRAGMA user_version = ${SCHEMA_VERSION + 1}`);
   db.close();
   assert.throws(() => openEventStore({ dataDir }), (e: unknown) => e instanceof SchemaTooNewError && e.code === 'EVENTS_SCHEMA_TOO_NEW');

@@ -1,6 +1,6 @@
 // The shape of one check and the context every check receives.
 import type { Strictness } from '../../config/index.js';
-import type { CheckResult, CheckStatus } from './types.js';
+import type { CheckStatus } from './types.js';
 import type { VerifyDeps } from './deps.js';
 import type { LayerName } from '../jail/types.js';
 
@@ -13,8 +13,6 @@ export interface CheckContext {
   procRoot: string;
   etcRoot: string;
   deps: VerifyDeps;
-  /** Results of the checks that already ran in this verification (later checks build on earlier ones). */
-  results: ReadonlyMap<string, CheckResult>;
   /** Port the server listens on (server role), so in-jail checks have a loopback target. */
   serverPort?: number;
   /** The server's listening addresses from getsockname() (server role). */

@@ -15,12 +15,10 @@ export const CONTENT_SECURITY_POLICY = [
 
 /** Powerful features the UI never needs, all disabled (no camera, mic, location, devices, tracking). */
 export const PERMISSIONS_POLICY = [
-  'accelerometer', 'ambient-light-sensor', 'autoplay', 'battery', 'bluetooth', 'browsing-topics', 'camera',
-  'display-capture', 'document-domain', 'encrypted-media', 'gamepad', 'geolocation', 'gyroscope', 'hid',
-  'identity-credentials-get', 'idle-detection', 'interest-cohort', 'local-fonts', 'magnetometer', 'microphone',
-  'midi', 'otp-credentials', 'payment', 'picture-in-picture', 'publickey-credentials-create',
-  'publickey-credentials-get', 'screen-wake-lock', 'serial', 'speaker-selection', 'storage-access', 'usb',
-  'web-share', 'window-management', 'xr-spatial-tracking',
+  'accelerometer', 'autoplay', 'bluetooth', 'browsing-topics', 'camera', 'display-capture', 'encrypted-media',
+  'geolocation', 'gyroscope', 'hid', 'idle-detection', 'local-fonts', 'magnetometer', 'microphone', 'midi',
+  'payment', 'publickey-credentials-get', 'screen-wake-lock', 'serial', 'usb', 'window-management',
+  'xr-spatial-tracking',
 ].map((f) => `${f}=()`).join(', ');
 
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {

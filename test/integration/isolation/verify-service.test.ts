@@ -9,12 +9,12 @@ import { join } from 'node:path';
 import { loadConfig } from '../../../src/config/index.js';
 import { openEventStore } from '../../../src/events/index.js';
 import * as tripwire from '../../../src/isolation/tripwire/index.js';
-import { helperBuilt } from '../../../src/isolation/jail/index.js';
-import { IsolationService, loadDefaultDeps, isSelfTestAttempt, tripwireInstalled, tripwireSelftest, type CheckContext } from '../../../src/isolation/verify/index.js';
+import { helperBuilt, probe, spawn } from '../../../src/isolation/jail/index.js';
+import { IsolationService, loadDefaultDeps, isSelfTestAttempt, jailCanary, jailLayers, tripwireInstalled, tripwireSelftest, type CheckContext } from '../../../src/isolation/verify/index.js';
 import { startCanary } from '../../helpers/canary.js';
 
 async function ctx(): Promise<CheckContext> {
-  return { strictness: 'standard', role: 'server', env: {}, procRoot: '/proc', etcRoot: '/etc', deps: await loadDefaultDeps(), results: new Map(), timeoutMs: 5000 };
+  return { strictness: 'standard', role: 'server', env: {}, procRoot: '/proc', etcRoot: '/etc', deps: await loadDefaultDeps(), timeoutMs: 5000 };
 }
 
 test('tripwire checks: fail before install (with the positive control: the same connect reaches a canary), pass after', async () => {
@@ -89,4 +89,21 @@ test('service: events per verification; strict refuses conversions with ISOLATIO
   assert.equal((page.events[1]?.details.checks as Record<string, string>)['jail.canary'], 'fail');
   // Attempt counts are untouched by verification (its attempts are its own).
   assert.equal(store.blockedAttempts(), 0);
+});
+
+test('jail.canary: warn (not pass) when the kernel blocks but the supervisor reports nothing; jail.layers pass when every kernel layer is offered', async (t) => {
+  if (process.platform !== 'linux') return t.skip('the kernel jail is Linux-only');
+  if (!helperBuilt()) return t.skip('native/build/hermetic-jail is not built (no C compiler at install)');
+  const c = await ctx();
+  // The real jail, with its supervisor told not to report (seccomp then answers EPERM in-kernel, silently).
+  const silent = { probe, spawn: (cmd: string, args: string[], o?: Parameters<typeof spawn>[2]) => spawn(cmd, args, { ...o, report: false }) };
+  const r = await jailCanary.run({ ...c, deps: { ...c.deps, jail: silent } });
+  const kernel = r.data?.kernelLayers as string[];
+  if (!kernel.includes('seccomp')) return t.skip(`seccomp is not in force here (${kernel.join(', ')})`);
+  assert.equal(r.status, 'warn', r.detail);
+  assert.match(r.detail, /the seccomp supervisor reported only 0 of \d+ refused sockets/);
+  assert.equal(r.data?.blocked, true, 'the block itself was measured');
+  const layers = await jailLayers.run(c);
+  const offered = Object.entries(probe().layers).filter(([n, l]) => ['namespace', 'seccomp', 'landlock'].includes(n) && l.available).length;
+  assert.equal(layers.status, offered === 3 ? 'pass' : offered > 0 ? 'warn' : 'fail', layers.detail);
 });

@@ -16,7 +16,7 @@ import { netnsJail, plainJail, unshareArgs } from './verify-jails.js';
 const none = { unavailable: 'not used by this test' };
 function ctx(over: Partial<CheckContext> = {}): CheckContext {
   const deps: VerifyDeps = { jail: none, tripwire: none, firewall: none };
-  return { strictness: 'standard', role: 'server', env: {}, procRoot: '/proc', etcRoot: '/etc', deps, results: new Map(), timeoutMs: 5000, ...over };
+  return { strictness: 'standard', role: 'server', env: {}, procRoot: '/proc', etcRoot: '/etc', deps, timeoutMs: 5000, ...over };
 }
 
 function procTree(files: Record<string, string>): string {

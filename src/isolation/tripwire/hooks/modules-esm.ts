@@ -9,7 +9,7 @@ import { packageFromPath } from '../attribution.js';
 import { NetworkBlockedError } from '../errors.js';
 import type { P2PImportMessage } from './esm-loader.js';
 
-interface ResolveContext { parentURL?: string }
+interface ResolveContext { parentURL?: string; conditions?: readonly string[] }
 interface ResolveResult { url: string }
 type SyncNextResolve = (specifier: string, context?: ResolveContext) => ResolveResult;
 interface RegisterHooksApi {
@@ -17,10 +17,10 @@ interface RegisterHooksApi {
   register?: (specifier: string, parentURL: string | URL, options?: { data?: unknown; transferList?: unknown[] }) => void;
 }
 
-function blockImport(pkg: string, parentURL: string | undefined): NetworkBlockedError {
+function blockImport(pkg: string, parentURL: string | undefined, api: 'import' | 'require' = 'import'): NetworkBlockedError {
   const culprit = parentURL ? packageFromPath(parentURL) : 'app';
   const { error } = block({
-    kind: 'p2p', api: 'import', target: pkg, shown: `P2P module "${pkg}"`,
+    kind: 'p2p', api, target: pkg, shown: `P2P module "${pkg}"`,
     package: culprit, ...(parentURL ? { stackTop: parentURL } : {}),
   });
   return error;
@@ -39,7 +39,8 @@ export function installEsmModuleHook(): EsmHookKind {
           pkg = p2pPackageOf(resolved.url);
           if (!pkg) return resolved;
         }
-        throw blockImport(pkg, context.parentURL);
+        // registerHooks also sees require()/require.resolve (conditions include 'require').
+        throw blockImport(pkg, context.parentURL, context.conditions?.includes('require') ? 'require' : 'import');
       },
     });
     return 'registerHooks';

@@ -38,12 +38,14 @@ export function connectTarget(args: unknown[]): ConnectTarget | undefined {
 export function connectApi(entry: Frame | undefined): { api: string; protocol: string } {
   if (!entry) return { api: 'net.Socket.connect', protocol: 'tcp' };
   const { file, fn } = entry;
+  // Module names moved between Node lines (node:_tls_wrap → node:internal/tls/wrap, …): match loosely.
   const verb = /get/i.test(fn) ? 'get' : 'request';
-  if (file === 'node:https') return { api: `https.${verb}`, protocol: 'https' };
-  if (file === 'node:http' || file === 'node:_http_client' || file === 'node:_http_agent') return { api: `http.${verb}`, protocol: 'http' };
-  if (file.startsWith('node:internal/http2')) return { api: 'http2.connect', protocol: 'http2' };
-  if (file === 'node:_tls_wrap' || file === 'node:tls') return { api: 'tls.connect', protocol: 'tls' };
-  if (file.includes('undici')) return { api: 'fetch', protocol: 'http' };
+  if (!file.startsWith('node:')) return { api: 'net.Socket.connect', protocol: 'tcp' };
+  if (/https/.test(file)) return { api: `https.${verb}`, protocol: 'https' };
+  if (/http2/.test(file)) return { api: 'http2.connect', protocol: 'http2' };
+  if (/http/.test(file)) return { api: `http.${verb}`, protocol: 'http' };
+  if (/tls/.test(file)) return { api: 'tls.connect', protocol: 'tls' };
+  if (/undici/.test(file)) return { api: 'fetch', protocol: 'http' };
   if (file === 'node:net') return { api: fn.includes('createConnection') ? 'net.createConnection' : 'net.connect', protocol: 'tcp' };
   return { api: 'net.Socket.connect', protocol: 'tcp' };
 }

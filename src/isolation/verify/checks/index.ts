@@ -1,4 +1,4 @@
-// Every check, in the order they run: cheap local reads first, then the tripwire, then the
+// Every check, in the order they are reported (they run side by side): local reads first, then the tripwire, then the
 // jail (the canary is the slowest and builds on the probe), then the optional firewall.
 import type { Check } from '../check.js';
 import { envProxy } from './env-proxy.js';
