@@ -103,9 +103,10 @@ function watchEvents() {
   let polling = null;
   const poll = () => { if (!polling) polling = setInterval(refreshEvents, POLL_MS); };
   if (typeof EventSource === 'undefined') return poll();
-  const es = new EventSource('/api/events/stream');
-  es.onmessage = () => { refreshEvents(); refreshHealth(); };
-  es.addEventListener('security_event', () => { refreshEvents(); refreshHealth(); });
+  const es = new EventSource('/api/security/events/stream');
+  const update = () => { refreshEvents(); refreshHealth(); };
+  es.addEventListener('security_event', update);
+  es.addEventListener('security_event_update', update);
   es.onerror = () => { es.close(); poll(); };
 }
 
@@ -140,7 +141,7 @@ async function waitForJob(id) {
   for (let i = 0; i < 600; i++) {
     const r = await api(`/api/jobs/${encodeURIComponent(id)}`);
     if (!r.ok) return r;
-    const s = r.body && r.body.status;
+    const s = r.body && r.body.job && r.body.job.status;
     if (s !== 'queued' && s !== 'running') return r;
     $('convert-status').textContent = `Job ${s}…`;
     await sleep(500);
@@ -184,14 +185,21 @@ async function onConvert(ev) {
       status.textContent = 'Done.';
       return;
     }
-    if (r.ok && r.body && r.body.id && (r.body.status === 'queued' || r.body.status === 'running')) r = await waitForJob(r.body.id);
+    // Answer: { job, result: '/api/jobs/<id>/result' } (or, with wait=false, 202 { job } to poll).
+    let job = r.body && r.body.job;
+    if (r.ok && job && (job.status === 'queued' || job.status === 'running')) {
+      r = await waitForJob(job.id);
+      job = r.body && r.body.job;
+    }
     if (!r.ok || (r.body && r.body.error)) throw new Error(errorText(r));
-    const job = r.body || {};
-    if (job.status && job.status !== 'succeeded') throw new Error(job.error ? `${job.error.code}: ${job.error.message}` : `job ${job.status}`);
-    const href = job.downloadUrl || job.resultUrl || (job.id ? `/api/jobs/${encodeURIComponent(job.id)}/result` : null);
-    if (!href) throw new Error('the server did not say where the result is');
-    offerDownload(href, job.result && job.result.name);
-    status.textContent = `Done${job.durationMs ? ` in ${job.durationMs} ms` : ''}.`;
+    if (!job || job.status !== 'succeeded') throw new Error(job && job.error ? `${job.error.code}: ${job.error.message}` : `job ${job ? job.status : 'missing'}`);
+    const href = (r.body && r.body.result) || `/api/jobs/${encodeURIComponent(job.id)}/result`;
+    // Results are single-download on the server: fetch once, keep it in this tab.
+    const res = await fetch(href, { credentials: 'same-origin', cache: 'no-store' });
+    if (!res.ok) throw new Error(`could not fetch the result (HTTP ${res.status})`);
+    lastObjectUrl = URL.createObjectURL(await res.blob());
+    offerDownload(lastObjectUrl, job.result && job.result.name);
+    status.textContent = `Done${job.durationMs ? ` in ${job.durationMs} ms` : ''}, on this machine.`;
   } catch (e) {
     status.className = 'error';
     status.textContent = `Conversion failed: ${e.message}`;

@@ -34,7 +34,12 @@ export function listPackageFiles(dir: string): PackageFiles {
       else if (st.isFile()) {
         if (CODE.test(name)) code.push(r);
         else if (NATIVE.test(name)) native.push(r);
-        else if ((st.mode & 0o111) !== 0 && isBinaryExecutable(p)) native.push(r);
+        else if ((st.mode & 0o111) !== 0) {
+          // Executables without a .js name: node scripts (bin/acorn) are code; binaries are native.
+          const kind = executableKind(p);
+          if (kind === 'native') native.push(r);
+          else if (kind === 'node-script') code.push(r);
+        }
       }
     }
   };
@@ -44,19 +49,23 @@ export function listPackageFiles(dir: string): PackageFiles {
   return { code, native, topLevel };
 }
 
-/** ELF, Mach-O (thin) or PE magic at the start of an executable file. */
-function isBinaryExecutable(path: string): boolean {
-  const buf = Buffer.alloc(4);
+/** What an executable file is, from its first bytes: a native binary (ELF, Mach-O, PE), a node script (#! … node), or something else. */
+function executableKind(path: string): 'native' | 'node-script' | null {
+  const buf = Buffer.alloc(128);
+  let n = 0;
   let fd: number | null = null;
   try {
     fd = openSync(path, 'r');
-    if (readSync(fd, buf, 0, 4, 0) < 2) return false;
+    n = readSync(fd, buf, 0, buf.length, 0);
   } catch {
-    return false;
+    return null;
   } finally {
     if (fd !== null) closeSync(fd);
   }
+  if (n < 4) return null;
   const m = buf.readUInt32BE(0);
-  return m === 0x7f454c46 /* \x7fELF */ || m === 0xcffaedfe || m === 0xcefaedfe || m === 0xfeedfacf || m === 0xfeedface
-    || (buf[0] === 0x4d && buf[1] === 0x5a) /* MZ */;
+  if (m === 0x7f454c46 /* \x7fELF */ || m === 0xcffaedfe || m === 0xcefaedfe || m === 0xfeedfacf || m === 0xfeedface
+    || (buf[0] === 0x4d && buf[1] === 0x5a) /* MZ */) return 'native';
+  const firstLine = buf.subarray(0, n).toString('latin1').split('\n')[0] ?? '';
+  return firstLine.startsWith('#!') && /\bnode\b/.test(firstLine) ? 'node-script' : null;
 }

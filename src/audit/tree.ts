@@ -118,7 +118,8 @@ export function buildGraph(root: string, prod: boolean): DependencyGraph {
   };
 
   visit(runtimeEdges({ ...rootManifest, peerDependencies: {} }), false);
-  if (!prod) visit(Object.keys(rootManifest.devDependencies ?? {}).map((name) => ({ name, optional: false })), true);
+  // devDependencies are routinely absent (npm install --omit=dev, a global install): not a note.
+  if (!prod) visit(Object.keys(rootManifest.devDependencies ?? {}).map((name) => ({ name, optional: true })), true);
 
   const packages = [...byDir.values()].sort((a, b) => a.relPath.localeCompare(b.relPath));
   return { rootDir, rootManifest, packages, missing };

@@ -95,3 +95,23 @@ for (const m of methods) {
     } finally { await s.close(); monitor.stop(); }
   });
 }
+
+test('tripwire, seccomp and Landlock off: the namespace counters read at job end still catch python3', { skip: noJail || (hasPython ? false : 'python3 is not installed') || (caps.layers.namespace.available ? false : 'no network namespace here') }, async () => {
+  const events: NewSecurityEvent[] = [];
+  const monitor = createMonitor({ config: { strictness: 'strict', monitorIntervalMs: 60_000, violationThreshold: 3, killGraceMs: 500 }, store: { record: (e) => { events.push(e); } } });
+  monitor.start();
+  // Only the namespace stands: the packet has nowhere to go, and the kernel counts the try.
+  const nsOnly: typeof jailSpawn = (cmd, args, opts) => jailSpawn(cmd, args, { ...opts, disable: ['seccomp', 'landlock'] });
+  const s = new ConvertService({ config: config({ convertersDir: join(fixturesDir, 'convert', 'network') }), spawn: nsOnly, monitor, tripwire: false, nodePath: testNode });
+  s.start();
+  const hits = canary.hits;
+  try {
+    const v = await s.convert({ data: Buffer.from('x'), from: 'txt', to: 'txt', converter: 'test-phone-home', options: { method: 'python', host: canary.host, port: canary.tcpPort, udpPort: canary.udpPort } });
+    assert.equal(canary.hits, hits, 'the canary saw nothing');
+    if (v.layers.includes('node-permission')) { assert.equal(v.error?.code, 'SANDBOX_DENIED'); return; }
+    assert.deepEqual(v.layers.filter((l) => l === 'seccomp' || l === 'landlock'), [], 'only the namespace was in force');
+    const seen = events.filter((e) => e.details.detector === 'netns-counters');
+    assert.ok(seen.length >= 1, `netns counters recorded the attempt; got ${JSON.stringify(events.map((e) => [e.type, e.details.detector]))}`);
+    assert.equal(v.error?.code, 'NETWORK_VIOLATION', JSON.stringify(v));
+  } finally { await s.close(); monitor.stop(); }
+});

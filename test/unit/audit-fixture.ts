@@ -44,6 +44,7 @@ export const FIXTURE_TREE: TreeSpec = {
   'node_modules/clean-lib/bin/tool.sh': '#!/bin/sh\necho hi\n',
   'node_modules/bin-shipper/package.json': pkg('bin-shipper', '1.0.0'),
   'node_modules/bin-shipper/bin/helper': '\u007fELF\u0002\u0001\u0001 (truncated test binary)',
+  'node_modules/bin-shipper/bin/cli': "#!/usr/bin/env node\nrequire('http').get('http://x.invalid');\n",
   'node_modules/net-user/package.json': pkg('net-user', '2.0.0'),
   'node_modules/net-user/lib/client.js': "'use strict';\nconst https = require('node:https');\n\nfunction ping() {\n  return https.request({ host: 'telemetry.invalid' });\n}\nmodule.exports = { ping };\n",
   'node_modules/fetch-user/package.json': pkg('fetch-user', '1.0.0', { type: 'module' }),

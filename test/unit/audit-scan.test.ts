@@ -82,6 +82,11 @@ test('P2P imports, HTTP client packages, native network bindings', () => {
   assert.deepEqual(rules(r.findings), ['network-module:binding:tcp_wrap', 'network-module:ws', 'p2p-import:@libp2p/tcp', 'p2p-import:simple-peer']);
 });
 
+test('code that loads a telemetry or update-check package is flagged even if it is not installed', () => {
+  const r = scan("let Sentry;\ntry { Sentry = require('@sentry/node'); } catch {}\nimport('update-notifier').then(() => {});\n");
+  assert.deepEqual(rules(r.findings), ['signature/telemetry:@sentry/node', 'signature/update_check:update-notifier']);
+});
+
 test('createRequire(import.meta.url) counts as require', () => {
   const r = scan("import { createRequire } from 'node:module';\nconst req = createRequire(import.meta.url);\nconst dns = req('dns');\ndns.lookup('x.invalid');\n", { prefer: 'module' });
   assert.deepEqual(rules(r.findings), ['network-module:dns']);
@@ -121,7 +126,7 @@ test('the pre-filter never hides a file that the AST rules flag', () => {
     "x = new WebSocket(u)", "navigator.sendBeacon(u)", "globalThis.XMLHttpRequest", "require(x)", "import(x)",
     "eval(s)", "new Function(s)", "process.binding('udp_wrap')", "require('child_process')",
     "exec('curl x')", "spawn('sh', ['-c', 'nc -l 1'])", "require('simple-peer')", "importScripts('a')",
-    'fetc\\u0068(u)', "require('socket.io-client')",
+    'fetc\\u0068(u)', "require('socket.io-client')", "require('@sentry/node')", "import('update-notifier')",
   ];
   for (const s of snippets) {
     const deep = scan(s, { deep: true, prefer: 'module' });

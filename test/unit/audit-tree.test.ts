@@ -33,7 +33,8 @@ test('package-level rules: telemetry signature, install script with download, na
   assert.match(all.findings.find((f) => f.package === 'installer' && f.rule === 'install-script')?.message ?? '', /denied by package\.json allowScripts/);
   assert.deepEqual(keys(all.findings, 'native-thing'), ['install-script:install', 'native-addon:.node', 'native-addon:binding.gyp']);
   const bin = all.findings.filter((f) => f.package === 'bin-shipper');
-  assert.deepEqual(bin.map((f) => `${f.rule}:${f.file}`), ['native-addon:bin/helper'], 'an executable with ELF magic is native code');
+  assert.deepEqual(bin.map((f) => `${f.rule}:${f.file}`).sort(), ['native-addon:bin/helper', 'network-module:bin/cli'],
+    'an executable with ELF magic is native code; an extensionless #!node script is scanned as code');
 });
 
 test('code rules land on the right package, file and line', () => {

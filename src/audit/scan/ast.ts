@@ -8,7 +8,7 @@ import type { RawFinding } from './raw.js';
 import type { RuleId } from '../types.js';
 import {
   CHILD_PROCESS_CALLS, GLOBAL_OBJECTS, NETWORK_BINDINGS, NETWORK_GLOBALS, REQUIRE_NAMES,
-  classifySpecifier, isPureMember, moduleRoot, networkProgramIn,
+  classifySpecifier, isPureMember, moduleRoot, networkProgramIn, signatureOf,
 } from './lexicon.js';
 
 export type ParseMode = 'module' | 'script';
@@ -105,6 +105,14 @@ class FileScan {
     if (!kind) return;
     const bare = spec.replace(/^node:/, '');
     if (kind === 'p2p') { this.add('p2p-import', moduleRoot(bare) ?? bare, `${how} P2P module '${spec}'`, loc); return; }
+    if (kind === 'signature') {
+      // Code that loads a telemetry / update-check / downloader package, installed or not
+      // (an optional `try { require('x') } catch {}` is how such code usually hides).
+      const pkg = moduleRoot(bare) ?? bare;
+      const sig = signatureOf(pkg);
+      if (sig) this.add(`signature/${sig.category}` as RuleId, pkg, `${how} '${spec}' (${sig.why})`, loc);
+      return;
+    }
     if (kind === 'child_process') { this.add('child-process', 'child_process', `${how} child_process`, loc); return; }
     if (kind === 'network-package') { this.add('network-module', moduleRoot(bare) ?? bare, `${how} network client '${spec}'`, loc); return; }
     const builtin = moduleRoot(bare) as string;

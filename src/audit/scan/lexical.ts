@@ -4,8 +4,9 @@
 //  2. The fallback for files too large to parse: the same patterns, reported with a note
 //     that only lexical rules were applied.
 import { NETWORK_PROGRAMS } from '../../signatures/index.js';
-import { GLOBAL_OBJECTS, NETWORK_GLOBALS, classifySpecifier, moduleRoot, networkProgramIn } from './lexicon.js';
+import { GLOBAL_OBJECTS, NETWORK_GLOBALS, classifySpecifier, moduleRoot, networkProgramIn, signatureOf } from './lexicon.js';
 import type { RawFinding } from './raw.js';
+import type { RuleId } from '../types.js';
 
 // The closing quote is a lookahead so that it can open the next string ('a''http').
 const QUOTED = /['"`]([@\w.\-/:]{1,214})(?=['"`])/g;
@@ -66,7 +67,11 @@ export function lexicalFindings(text: string): RawFinding[] {
     const kind = classifySpecifier(spec);
     if (kind === 'network-builtin' || kind === 'network-package') add({ rule: 'network-module', subject: moduleRoot(spec) ?? spec, message: `imports '${spec}' (lexical match)` }, m.index);
     else if (kind === 'p2p') add({ rule: 'p2p-import', subject: moduleRoot(spec) ?? spec, message: `imports P2P module '${spec}' (lexical match)` }, m.index);
-    else if (kind === 'child_process') add({ rule: 'child-process', subject: 'child_process', message: 'imports child_process (lexical match)' }, m.index);
+    else if (kind === 'signature') {
+      const pkg = moduleRoot(spec) ?? spec;
+      const sig = signatureOf(pkg);
+      if (sig) add({ rule: `signature/${sig.category}` as RuleId, subject: pkg, message: `imports '${spec}' (${sig.why}; lexical match)` }, m.index);
+    } else if (kind === 'child_process') add({ rule: 'child-process', subject: 'child_process', message: 'imports child_process (lexical match)' }, m.index);
   }
   GLOBAL_USE_RE.lastIndex = 0;
   for (let m = GLOBAL_USE_RE.exec(text); m; m = GLOBAL_USE_RE.exec(text)) {

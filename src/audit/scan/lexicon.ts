@@ -1,7 +1,7 @@
 // What counts as network capability in JavaScript source: module names, globals, and the
 // members of network modules that are pure data (so importing http for STATUS_CODES is told
 // apart from importing it to make requests).
-import { NETWORK_PROGRAMS, isP2PModule } from '../../signatures/index.js';
+import { NETWORK_PROGRAMS, PACKAGE_SIGNATURES, isP2PModule, matchesPattern, type SignatureCategory } from '../../signatures/index.js';
 
 /** Node built-ins that open sockets or resolve names (without the `node:` prefix). */
 export const NETWORK_BUILTINS: ReadonlySet<string> = new Set([
@@ -60,7 +60,7 @@ export function moduleRoot(specifier: string): string | null {
   return s.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] as string);
 }
 
-export type SpecifierKind = 'network-builtin' | 'network-package' | 'p2p' | 'child_process' | null;
+export type SpecifierKind = 'network-builtin' | 'network-package' | 'p2p' | 'signature' | 'child_process' | null;
 
 export function classifySpecifier(specifier: string): SpecifierKind {
   const root = moduleRoot(specifier);
@@ -69,6 +69,13 @@ export function classifySpecifier(specifier: string): SpecifierKind {
   if (root === 'child_process') return 'child_process';
   if (isP2PModule(root)) return 'p2p';
   if (NETWORK_CLIENT_PACKAGES.has(root)) return 'network-package';
+  if (signatureOf(root)) return 'signature';
+  return null;
+}
+
+/** The signature (telemetry, update check, …) a package name matches, if any. */
+export function signatureOf(pkg: string): { category: SignatureCategory; pattern: string; why: string } | null {
+  for (const s of PACKAGE_SIGNATURES) if (matchesPattern(pkg, s.pattern)) return s;
   return null;
 }
 

@@ -80,6 +80,12 @@ class RuntimeMonitor implements Monitor {
       // Jailed workers have their own witnesses (seccomp, their namespace's counters).
       prune: (pid) => this.watched.get(pid)?.role === 'worker',
       onCycle: (c) => this.onCycle(c),
+      onHealthChange: (healthy, reason) => {
+        // "No attempts" must never be claimed for time a source was blind: say so when it happens.
+        this.record(healthy
+          ? { type: 'monitor_started', severity: 'info', details: { source: 'proc-scan', resumed: true, reason } }
+          : { type: 'monitor_degraded', severity: 'warning', details: { source: 'proc-scan', inactive: { 'proc-scan': reason }, active: this.activeSourceNames() } });
+      },
     });
     this.netns = new NetnsCounterSource(sink, (pid, jobId) => this.seenPids.has(pid) || (jobId !== undefined && this.seenJobs.has(jobId)), opts.procRoot);
     this.sources = [this.tripwire, this.seccomp, this.procScan, this.netns];
@@ -93,6 +99,10 @@ class RuntimeMonitor implements Monitor {
       this.recordFailures++;
       this.opts.logger?.warn({ err: (e as Error).message, type: event.type }, 'monitor could not record a security event');
     }
+  }
+
+  private activeSourceNames(): string[] {
+    return this.sources.filter((s) => s.status().active).map((s) => s.name);
   }
 
   private sourceStates(): MonitorState['sources'] {

@@ -37,6 +37,10 @@ export function decide(checks: readonly CheckResult[], strictness: Strictness, p
   if (!levelAtLeast(level, policy.minLevel as IsolationLevel)) {
     reasons.push(`isolation is ${level}; ${strictness} needs ${policy.minLevel}`);
   }
+  // The paranoid server itself runs under the seccomp jail: no other layer can stand in for it.
+  if (strictness === 'paranoid' && level === 'kernel-enforced' && !kernelLayers.includes('seccomp')) {
+    reasons.push(`paranoid needs seccomp (the server runs under it); the canary was stopped by ${kernelLayers.join(' + ')} only`);
+  }
   const m = byId(checks);
   for (const id of policy.required) {
     const c = m.get(id);

@@ -4,6 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { mkdtempSync, mkdirSync, writeFileSync, symlinkSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createMonitor, jitteredDelay, type MonitorConfig, type TerminationNotice } from '../../../src/isolation/monitor/index.js';
 import { startCanary } from '../../helpers/canary.js';
 import { memoryStore, startFixture, sleep } from './monitor-helpers.js';
@@ -89,4 +92,38 @@ test('the monitor runs cycles on its own at the configured interval', { skip }, 
   assert.ok(m.stats().cycles >= 1);
   assert.equal(m.state().sources['proc-scan']!.active, true);
   m.stop();
+});
+
+test('a cross-check that starts failing is recorded as monitor_degraded, and its recovery too', () => {
+  // A fake /proc: one process holding one socket, whose tcp table is first corrupt, then sane.
+  const root = mkdtempSync(join(tmpdir(), 'hermetic-fakeproc-'));
+  const pid = 4242;
+  try {
+    mkdirSync(join(root, String(pid), 'fd'), { recursive: true });
+    mkdirSync(join(root, String(pid), 'net'), { recursive: true });
+    writeFileSync(join(root, String(pid), 'stat'), `${pid} (node) S 1 ${pid} ${pid} 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 777 0 0`);
+    symlinkSync('socket:[9001]', join(root, String(pid), 'fd', '3'));
+    const header = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n';
+    writeFileSync(join(root, String(pid), 'net', 'tcp'), `${header}   0: 0100:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 9001 1\n`);
+    const store = memoryStore();
+    const m = createMonitor({ config: cfg('standard'), store, procRoot: root, rootPid: pid });
+    m.start();
+    assert.equal(m.scanNow(), null, 'the corrupt table makes the cycle fail');
+    const degraded = store.ofType('monitor_degraded').filter((e) => e.details['source'] === 'proc-scan');
+    assert.equal(degraded.length, 1);
+    assert.match(String((degraded[0]!.details['inactive'] as Record<string, string>)['proc-scan']), /unrecognised socket address/);
+    assert.equal(m.state().sources['proc-scan']!.active, false);
+    assert.equal(m.scanNow(), null);
+    assert.equal(store.ofType('monitor_degraded').filter((e) => e.details['source'] === 'proc-scan').length, 1, 'reported once, not per cycle');
+
+    writeFileSync(join(root, String(pid), 'net', 'tcp'), `${header}   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 9001 1\n`);
+    const ok = m.scanNow();
+    assert.ok(ok);
+    assert.equal(ok.violations, 0, 'a loopback listener is fine');
+    assert.equal(store.events.filter((e) => e.type === 'monitor_started' && e.details['resumed'] === true).length, 1);
+    assert.equal(m.state().sources['proc-scan']!.active, true);
+    m.stop();
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });

@@ -36,6 +36,10 @@ test('policy: strict needs kernel-enforced and its required checks; standard onl
   // … unless the check does not apply to this process at all (the CLI is not the server).
   const cli = decide([...tripwireOk, canaryOk, r('server.bind', 'skip', { notApplicable: true }), r('process.self', 'skip', { notApplicable: true })], 'paranoid', DEFAULT_VERIFY_POLICY.paranoid);
   assert.equal(cli.satisfied, true);
+  const noSeccomp = decide([...tripwireOk, r('jail.canary', 'pass', { blocked: true, kernelLayers: ['namespace', 'landlock'] }), ...serverOk], 'paranoid', DEFAULT_VERIFY_POLICY.paranoid);
+  assert.equal(noSeccomp.satisfied, false);
+  assert.match(noSeccomp.reasons[0] ?? '', /paranoid needs seccomp/);
+  assert.equal(decide([...tripwireOk, r('jail.canary', 'pass', { blocked: true, kernelLayers: ['namespace', 'landlock'] }), ...serverOk], 'strict', DEFAULT_VERIFY_POLICY.strict).satisfied, true);
   const missing = decide([canaryOk], 'strict', DEFAULT_VERIFY_POLICY.strict);
   assert.ok(missing.reasons.includes('tripwire.installed: required but did not run'));
 });

@@ -11,6 +11,8 @@ export interface ProcScanSourceOptions extends ScannerOptions {
   intervalMs: number;
   /** Called after every cycle (metrics). */
   onCycle?: (c: CycleNotice) => void;
+  /** Called when a cycle fails after one succeeded, and when it recovers (the monitor records the change). */
+  onHealthChange?: (healthy: boolean, reason: string) => void;
   /** Random in [0, 1); injectable so the jitter is testable. */
   random?: () => number;
 }
@@ -64,10 +66,15 @@ export class ProcScanSource implements MonitorSource {
     let result;
     try {
       result = this.scanner.scan();
-      this.lastError = null;
     } catch (e) {
+      const first = this.lastError === null;
       this.lastError = (e as Error).message;
+      if (first) this.opts.onHealthChange?.(false, this.lastError);
       return null;
+    }
+    if (this.lastError !== null) {
+      this.lastError = null;
+      this.opts.onHealthChange?.(true, 'cycles succeed again');
     }
     this.cycles++;
     const live = new Set<string>();

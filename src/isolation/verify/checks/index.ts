@@ -1,5 +1,6 @@
-// Every check, in the order they are reported (they run side by side): local reads first, then the tripwire, then the
-// jail (the canary is the slowest and builds on the probe), then the optional firewall.
+// Every check, in the order they are reported (they run side by side; none reads another's
+// result): local reads first, then the tripwire, then the jail (the canary is the slowest),
+// then the optional firewall.
 import type { Check } from '../check.js';
 import { envProxy } from './env-proxy.js';
 import { hostNetwork } from './host-network.js';
