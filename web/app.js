@@ -101,10 +101,15 @@ async function refreshEvents() {
 /** Live updates when the server has an event stream; otherwise (or if it fails) polling. */
 function watchEvents() {
   let polling = null;
-  const poll = () => { if (!polling) polling = setInterval(refreshEvents, POLL_MS); };
+  const poll = () => { if (!polling) polling = setInterval(refreshEvents, POLL_MS * 2); };
   if (typeof EventSource === 'undefined') return poll();
   const es = new EventSource('/api/security/events/stream');
-  const update = () => { refreshEvents(); refreshHealth(); };
+  // A burst of events must not turn into a burst of requests (the API allows 100 a minute).
+  let pending = null;
+  const update = () => {
+    if (pending) return;
+    pending = setTimeout(() => { pending = null; refreshEvents(); refreshHealth(); }, 2000);
+  };
   es.addEventListener('security_event', update);
   es.addEventListener('security_event_update', update);
   es.onerror = () => { es.close(); poll(); };

@@ -2,9 +2,10 @@
 // then every route module in its own scope.
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { AppContext } from './context.js';
-import { PLUGINS } from './plugins/index.js';
+import { PLUGINS, SECURITY_HEADERS } from './plugins/index.js';
 import { routes as defaultRoutes, type RoutePlugin } from './routes/index.js';
 import { mapError } from './errors.js';
+import { clientErrorHandler } from './client-error.js';
 
 export interface BuildOptions {
   /** Route modules to register (default: routes/index.ts). */
@@ -20,12 +21,13 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
     trustProxy: false, // request.ip is the socket's peer: there is no proxy in front of a loopback server
     bodyLimit: DEFAULT_BODY_LIMIT,
     return503OnClosing: true,
+    clientErrorHandler,
     forceCloseConnections: true,
     // Malformed URLs and the like: same JSON shape and headers as every other error.
     frameworkErrors: (error, _request, reply) => {
       const mapped = mapError(error);
       // Its reply type is generic over an unknown route schema; it is an ordinary reply.
-      void (reply as unknown as FastifyReply).code(mapped.status).send(mapped.body);
+      void (reply as unknown as FastifyReply).code(mapped.status).headers(SECURITY_HEADERS).send(mapped.body);
     },
   });
   for (const plugin of PLUGINS) await plugin(app, ctx);

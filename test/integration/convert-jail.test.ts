@@ -66,33 +66,45 @@ const methods: { method: string; eventTypes: string[]; detectors: string[]; skip
   { method: 'python', eventTypes: ['network_attempt'], detectors: ['seccomp', 'netns-counters'], skip: hasPython ? false : 'python3 is not installed' },
 ];
 
+// One monitor and one service for the four methods (a pool of one, replenished): each job gets
+// a fresh worker anyway, and the suite does not pay a cold start per method.
+let shared: { s: ConvertService; monitor: ReturnType<typeof createMonitor>; events: NewSecurityEvent[] } | null = null;
+function sharedService(): NonNullable<typeof shared> {
+  if (shared) return shared;
+  const events: NewSecurityEvent[] = [];
+  const monitor = createMonitor({ config: { strictness: 'strict', monitorIntervalMs: 60_000, violationThreshold: 3, killGraceMs: 500 }, store: { record: (e) => { events.push(e); } } });
+  monitor.start();
+  const s = new ConvertService({ config: config({ convertersDir: join(fixturesDir, 'convert', 'network') }), spawn: jailSpawn, monitor, nodePath: testNode });
+  s.start();
+  shared = { s, monitor, events };
+  return shared;
+}
+after(async () => { if (shared) { await shared.s.close(); shared.monitor.stop(); } });
+
 for (const m of methods) {
   test(`jailed + monitored (strict): ${m.method} from a converter is stopped, recorded, the job fails with NETWORK_VIOLATION`, { skip: noJail || m.skip }, async () => {
-    const events: NewSecurityEvent[] = [];
-    const monitor = createMonitor({ config: { strictness: 'strict', monitorIntervalMs: 60_000, violationThreshold: 3, killGraceMs: 500 }, store: { record: (e) => { events.push(e); } } });
-    monitor.start();
-    const s = new ConvertService({ config: config({ convertersDir: join(fixturesDir, 'convert', 'network') }), spawn: jailSpawn, monitor, nodePath: testNode });
-    s.start();
+    const { s, events: all } = sharedService();
+    const from = all.length;
     const hits = canary.hits;
-    try {
-      const v = await s.convert({ data: Buffer.from('x'), from: 'txt', to: 'txt', converter: 'test-phone-home', options: { method: m.method, host: canary.host, port: canary.tcpPort, udpPort: canary.udpPort } });
-      assert.equal(canary.hits, hits, 'the canary saw nothing');
-      if (m.method === 'python' && v.layers.includes('node-permission')) {
-        // Node >= 25: the permission model (no --allow-child-process) stops the spawn itself.
-        assert.equal(v.error?.code, 'SANDBOX_DENIED', JSON.stringify(v.error));
-        assert.equal(v.error?.permission, 'ChildProcess');
-        return;
-      }
-      const attempts = events.filter((e) => m.eventTypes.includes(e.type));
-      assert.ok(attempts.length >= 1, `an attempt was recorded; got ${JSON.stringify(events.map((e) => e.type))}`);
-      const detectors = attempts.map((e) => String(e.details.detector));
-      assert.ok(detectors.some((d) => m.detectors.includes(d)), `detector ${detectors.join(',')} ∈ ${m.detectors.join(',')}`);
-      assert.equal(v.status, 'failed', `job outcome: ${JSON.stringify(v)}`);
-      assert.equal(v.error?.code, 'NETWORK_VIOLATION');
-      assert.ok(events.some((e) => e.type === 'process_terminated'), 'the termination is an event');
-      const next = await s.convert({ data: Buffer.from('a: 1\n'), from: 'yaml', to: 'json' });
-      assert.equal(next.status, 'succeeded', 'the next job succeeds');
-    } finally { await s.close(); monitor.stop(); }
+    const v = await s.convert({ data: Buffer.from('x'), from: 'txt', to: 'txt', converter: 'test-phone-home', options: { method: m.method, host: canary.host, port: canary.tcpPort, udpPort: canary.udpPort } });
+    const events = all.slice(from);
+    assert.equal(canary.hits, hits, 'the canary saw nothing');
+    if (m.method === 'python' && v.layers.includes('node-permission')) {
+      // Node >= 25: the permission model (no --allow-child-process) stops the spawn itself.
+      assert.equal(v.error?.code, 'SANDBOX_DENIED', JSON.stringify(v.error));
+      assert.equal(v.error?.permission, 'ChildProcess');
+      return;
+    }
+    const attempts = events.filter((e) => m.eventTypes.includes(e.type));
+    assert.ok(attempts.length >= 1, `an attempt was recorded; got ${JSON.stringify(events.map((e) => e.type))}`);
+    const detectors = attempts.map((e) => String(e.details.detector));
+    assert.ok(detectors.some((d) => m.detectors.includes(d)), `detector ${detectors.join(',')} ∈ ${m.detectors.join(',')}`);
+    assert.equal(v.status, 'failed', `job outcome: ${JSON.stringify(v)}`);
+    assert.equal(v.error?.code, 'NETWORK_VIOLATION');
+    assert.ok(typeof v.error?.culprit === 'string' && v.error.culprit.length > 0, 'the error names the culprit');
+    assert.ok(events.some((e) => e.type === 'process_terminated'), 'the termination is an event');
+    const next = await s.convert({ data: Buffer.from('a: 1\n'), from: 'yaml', to: 'json' });
+    assert.equal(next.status, 'succeeded', 'the next job succeeds');
   });
 }
 

@@ -27,13 +27,23 @@ export function req(port: number, path: string, opts: { method?: string; headers
   });
 }
 
-/** Send raw bytes (e.g. a request with no Host header at all); resolves the status code. */
-export function rawStatus(port: number, text: string): Promise<number> {
+/** Send raw bytes (e.g. a request with no Host header, or no valid HTTP at all); the raw answer. */
+export function raw(port: number, text: string): Promise<{ status: number; headers: Record<string, string>; body: string }> {
   return new Promise((resolve, reject) => {
     const sock = connect({ host: '127.0.0.1', port }, () => sock.end(text));
     let data = '';
     sock.on('data', (d: Buffer) => { data += d.toString('latin1'); });
-    sock.on('end', () => resolve(Number(/^HTTP\/1\.[01] (\d{3})/.exec(data)?.[1] ?? 0)));
+    sock.on('end', () => {
+      const [head = '', body = ''] = data.split('\r\n\r\n', 2);
+      const lines = head.split('\r\n');
+      const headers: Record<string, string> = {};
+      for (const l of lines.slice(1)) { const i = l.indexOf(':'); if (i > 0) headers[l.slice(0, i).toLowerCase()] = l.slice(i + 1).trim(); }
+      resolve({ status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(lines[0] ?? '')?.[1] ?? 0), headers, body });
+    });
     sock.on('error', reject);
   });
+}
+
+export async function rawStatus(port: number, text: string): Promise<number> {
+  return (await raw(port, text)).status;
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { startServer, StartError, routes, SECURITY_HEADERS, CONTENT_SECURITY_POLICY, type RunningServer, type RoutePlugin } from '../../src/server/index.js';
 import { inOfflineNetns } from '../helpers/paths.js';
-import { req, rawStatus, type Res } from './server-client.js';
+import { req, raw, rawStatus, type Res } from './server-client.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'hermetic-server-'));
 const config = (over: Record<string, unknown> = {}): Config =>
@@ -239,4 +239,17 @@ test('--allow-non-loopback: serves, records a critical event, and health says so
   } finally {
     await srv.close();
   }
+});
+
+test('malformed requests (bad URL encoding, broken HTTP) still get JSON errors with the security headers', async () => {
+  const badUrl = await req(port, '/api/health%E0%A4%A');
+  assert.equal(badUrl.status, 400, badUrl.body);
+  assertSecurityHeaders(badUrl, 'bad url');
+  assert.ok((badUrl.json() as { error: { code: string } }).error.code);
+  const broken = await raw(port, 'GARBAGE\r\n\r\n');
+  assert.equal(broken.status, 400);
+  for (const [k, v] of Object.entries(SECURITY_HEADERS)) assert.equal(broken.headers[k], v, `broken: ${k}`);
+  assert.deepEqual(JSON.parse(broken.body), { error: { code: 'BAD_REQUEST', message: 'malformed HTTP request' } });
+  // The server is still up.
+  assert.equal((await req(port, '/api/health')).status, 200);
 });
