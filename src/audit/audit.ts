@@ -1,16 +1,17 @@
 // One audit run: build the dependency graph, check every package's manifest and files, scan
-// its code, apply the reviewed waivers, and return the report every output format is made
-// from. Only reads files: no network, no child processes, no install scripts.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// its code (in this thread or in worker threads), apply the reviewed waivers, and return the
+// report every output format is made from. Only reads files: no network, no child processes,
+// no install scripts.
 import { version as hermeticVersion } from '../version.js';
 import { applyWaivers, loadAllowlist, type Waiver } from './allowlist.js';
 import { listPackageFiles } from './files.js';
+import { checkLockfile } from './lockfile.js';
 import { checkManifest, nativeBinaryFindings } from './manifest-checks.js';
 import { ruleInfo } from './rules.js';
-import { scanText, type RawFinding } from './scan/index.js';
-import { buildGraph } from './tree.js';
-import { checkLockfile } from './lockfile.js';
+import type { RawFinding } from './scan/index.js';
+import { scanPackage, type PackageScanResult, type PackageScanTask } from './scan/package.js';
+import { scanPackages } from './scan/pool.js';
+import { buildGraph, type DependencyGraph } from './tree.js';
 import type { AuditOptions, AuditReport, Finding, PackageNode, PackageSummary, ScanStats } from './types.js';
 
 export const DEFAULT_MAX_PARSE_BYTES = 8 * 1024 * 1024;
@@ -25,47 +26,70 @@ function attach(pkg: PackageNode, file: string, raw: RawFinding): Finding {
   };
 }
 
-export function runAudit(opts: AuditOptions): AuditReport {
+interface Prepared {
+  started: number;
+  graph: DependencyGraph;
+  waivers: Waiver[];
+  packageFindings: Finding[];
+  tasks: PackageScanTask[];
+  taskBytes: Map<number, number>;
+}
+
+function prepare(opts: AuditOptions): Prepared {
   const started = performance.now();
   const graph = buildGraph(opts.root, opts.prod);
   const waivers: Waiver[] = opts.allowFile ? loadAllowlist(opts.allowFile) : [];
   const maxParseBytes = opts.maxParseBytes ?? DEFAULT_MAX_PARSE_BYTES;
-  const stats: ScanStats = { packages: graph.packages.length, files: 0, parsed: 0, lexicalOnly: 0, parseFailures: 0, bytes: 0, durationMs: 0 };
-  const all: Finding[] = [...graph.missing, ...(checkLockfile(graph.rootDir, opts.prod) ?? [])];
-  const packages: PackageSummary[] = [];
-
-  for (const pkg of graph.packages) {
+  const packageFindings: Finding[] = [...graph.missing, ...(checkLockfile(graph.rootDir, opts.prod) ?? [])];
+  const tasks: PackageScanTask[] = [];
+  const taskBytes = new Map<number, number>();
+  graph.packages.forEach((pkg, index) => {
     const files = listPackageFiles(pkg.dir);
-    all.push(...checkManifest(pkg, graph.rootManifest.allowScripts, files.topLevel));
-    all.push(...nativeBinaryFindings(pkg, files.native));
-    const hosts = new Set<string>();
-    const isModulePkg = pkg.manifest.type === 'module';
-    for (const rel of files.code) {
-      let buf: Buffer;
-      try { buf = readFileSync(join(pkg.dir, rel)); } catch { continue; }
-      stats.files++;
-      stats.bytes += buf.length;
-      const prefer = rel.endsWith('.mjs') ? 'module' : rel.endsWith('.cjs') ? 'script' : isModulePkg ? 'module' : 'script';
-      const r = scanText(buf.toString('utf8'), buf.length, { prefer, deep: opts.deep === true, maxParseBytes }, hosts);
-      if (r.how === 'parsed') stats.parsed++;
-      else if (r.how === 'lexical-only') stats.lexicalOnly++;
-      else if (r.how === 'parse-failed') stats.parseFailures++;
-      for (const raw of r.findings) all.push(attach(pkg, rel, raw));
-    }
-    const sortedHosts = [...hosts].sort();
+    packageFindings.push(...checkManifest(pkg, graph.rootManifest.allowScripts, files.topLevel));
+    packageFindings.push(...nativeBinaryFindings(pkg, files.native));
+    tasks.push({ index, dir: pkg.dir, files: files.code, isModulePkg: pkg.manifest.type === 'module', deep: opts.deep === true, maxParseBytes });
+    taskBytes.set(index, files.codeBytes);
+  });
+  return { started, graph, waivers, packageFindings, tasks, taskBytes };
+}
+
+function finish(p: Prepared, results: PackageScanResult[], opts: AuditOptions): AuditReport {
+  const stats: ScanStats = { packages: p.graph.packages.length, files: 0, parsed: 0, lexicalOnly: 0, parseFailures: 0, bytes: 0, durationMs: 0 };
+  const all: Finding[] = [...p.packageFindings];
+  const packages: PackageSummary[] = [];
+  for (const r of results) {
+    const pkg = p.graph.packages[r.index] as PackageNode;
+    stats.files += r.files;
+    stats.bytes += r.bytes;
+    stats.parsed += r.parsed;
+    stats.lexicalOnly += r.lexicalOnly;
+    stats.parseFailures += r.parseFailures;
+    for (const f of r.findings) all.push(attach(pkg, f.file, f.raw));
     packages.push({
-      name: pkg.name, version: pkg.version, relPath: pkg.relPath, dev: pkg.dev, files: files.code.length,
-      urlHosts: sortedHosts.length > MAX_HOSTS_PER_PACKAGE ? [...sortedHosts.slice(0, MAX_HOSTS_PER_PACKAGE), `… ${sortedHosts.length - MAX_HOSTS_PER_PACKAGE} more`] : sortedHosts,
+      name: pkg.name, version: pkg.version, relPath: pkg.relPath, dev: pkg.dev, files: r.files,
+      urlHosts: r.hosts.length > MAX_HOSTS_PER_PACKAGE ? [...r.hosts.slice(0, MAX_HOSTS_PER_PACKAGE), `… ${r.hosts.length - MAX_HOSTS_PER_PACKAGE} more`] : r.hosts,
     });
   }
-
   const notes = all.filter((f) => f.level === 'note');
-  const { failing, waived, unused } = applyWaivers(all.filter((f) => f.level !== 'note'), waivers);
-  stats.durationMs = Math.round(performance.now() - started);
+  const { failing, waived, unused } = applyWaivers(all.filter((f) => f.level !== 'note'), p.waivers);
+  stats.durationMs = Math.round(performance.now() - p.started);
   return {
     tool: { name: 'hermetic-audit', version: hermeticVersion },
-    root: graph.rootDir,
+    root: p.graph.rootDir,
     scope: opts.prod ? 'prod' : 'all',
     stats, packages, findings: failing, waived, notes, unusedWaivers: unused, ok: failing.length === 0,
   };
+}
+
+/** The audit in this thread. */
+export function runAudit(opts: AuditOptions): AuditReport {
+  const p = prepare(opts);
+  return finish(p, p.tasks.map(scanPackage), opts);
+}
+
+/** The same audit with the code scan spread over `jobs` worker threads (same report). */
+export async function runAuditParallel(opts: AuditOptions, jobs: number): Promise<AuditReport> {
+  const p = prepare(opts);
+  const results = await scanPackages(p.tasks, jobs, (t) => p.taskBytes.get(t.index) ?? 0);
+  return finish(p, results, opts);
 }

@@ -10,6 +10,8 @@ export interface PackageFiles {
   native: string[];
   /** Names directly in the package folder (for binding.gyp and the like). */
   topLevel: string[];
+  /** Total size of the code files (to schedule the biggest packages first). */
+  codeBytes: number;
 }
 
 const CODE = /\.(?:c|m)?js$/;
@@ -19,6 +21,7 @@ export function listPackageFiles(dir: string): PackageFiles {
   const code: string[] = [];
   const native: string[] = [];
   let topLevel: string[] = [];
+  let codeBytes = 0;
   const walk = (abs: string, rel: string, depth: number): void => {
     let names: string[];
     try { names = readdirSync(abs); } catch { return; }
@@ -32,13 +35,13 @@ export function listPackageFiles(dir: string): PackageFiles {
       // Symlinks are not followed: they could point anywhere (or loop).
       if (st.isDirectory()) walk(p, r, depth + 1);
       else if (st.isFile()) {
-        if (CODE.test(name)) code.push(r);
+        if (CODE.test(name)) { code.push(r); codeBytes += st.size; }
         else if (NATIVE.test(name)) native.push(r);
         else if ((st.mode & 0o111) !== 0) {
           // Executables without a .js name: node scripts (bin/acorn) are code; binaries are native.
           const kind = executableKind(p);
           if (kind === 'native') native.push(r);
-          else if (kind === 'node-script') code.push(r);
+          else if (kind === 'node-script') { code.push(r); codeBytes += st.size; }
         }
       }
     }
@@ -46,7 +49,7 @@ export function listPackageFiles(dir: string): PackageFiles {
   walk(dir, '', 0);
   code.sort();
   native.sort();
-  return { code, native, topLevel };
+  return { code, native, topLevel, codeBytes };
 }
 
 /** What an executable file is, from its first bytes: a native binary (ELF, Mach-O, PE), a node script (#! … node), or something else. */

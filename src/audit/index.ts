@@ -1,5 +1,5 @@
 // Public face of the dependency audit: run it, render it, validate the waiver file.
-export { runAudit, DEFAULT_MAX_PARSE_BYTES } from './audit.js';
+export { runAudit, runAuditParallel, DEFAULT_MAX_PARSE_BYTES } from './audit.js';
 export { loadAllowlist, parseAllowlist, applyWaivers, AllowlistError, type Waiver } from './allowlist.js';
 export { buildGraph, ManifestError } from './tree.js';
 export { RULES, RULE_IDS, ruleInfo, type RuleInfo } from './rules.js';

@@ -10,14 +10,14 @@ export interface RuleInfo {
 }
 
 const RULE_LIST: readonly RuleInfo[] = [
-  { id: 'signature/p2p', level: 'error', title: 'P2P / WebRTC / discovery package', help: 'The package name is on the shared P2P signature list; such code opens peer connections or multicasts on the LAN.' },
-  { id: 'signature/telemetry', level: 'error', title: 'Telemetry package', help: 'The package name is on the telemetry signature list: it exists to send usage or crash data somewhere.' },
-  { id: 'signature/update_check', level: 'error', title: 'Update-check package', help: 'The package asks a registry for newer versions: a network request at run time.' },
-  { id: 'signature/connectivity_probe', level: 'error', title: 'Connectivity probe', help: 'The package contacts public hosts to see whether the machine is online.' },
-  { id: 'signature/runtime_download', level: 'error', title: 'Downloader package', help: 'The package downloads binaries or browsers at install or run time.' },
+  { id: 'signature/p2p', level: 'error', title: 'P2P / WebRTC / discovery package', help: 'The package (or a module its code loads) is on the shared P2P signature list; such code opens peer connections or multicasts on the LAN.' },
+  { id: 'signature/telemetry', level: 'error', title: 'Telemetry package', help: 'The package (or a module its code loads) is on the telemetry signature list: it exists to send usage or crash data somewhere.' },
+  { id: 'signature/update_check', level: 'error', title: 'Update-check package', help: 'The package (or a module its code loads) asks a registry for newer versions: a network request at run time.' },
+  { id: 'signature/connectivity_probe', level: 'error', title: 'Connectivity probe', help: 'The package (or a module its code loads) contacts public hosts to see whether the machine is online.' },
+  { id: 'signature/runtime_download', level: 'error', title: 'Downloader package', help: 'The package (or a module its code loads) downloads binaries or browsers at install or run time.' },
   { id: 'install-script', level: 'warning', title: 'Install-time script', help: 'npm runs preinstall/install/postinstall (or an implicit node-gyp rebuild for binding.gyp) with the user\'s rights at install time.' },
   { id: 'runtime-download', level: 'error', title: 'Download at install or run time', help: 'The install script or package.json points at a binary download (prebuild-install, node-pre-gyp, curl, wget).' },
-  { id: 'native-addon', level: 'warning', title: 'Native addon', help: 'Compiled code (.node / binding.gyp) is invisible to the JavaScript tripwire; only the kernel layers stop it.' },
+  { id: 'native-addon', level: 'warning', title: 'Native addon', help: 'Compiled code (.node addons, shared libraries, ELF/Mach-O/PE executables, binding.gyp) is invisible to the JavaScript tripwire; only the kernel layers stop it.' },
   { id: 'network-module', level: 'warning', title: 'Network module imported', help: 'The code imports a module that can open sockets or make requests (net, tls, http(s), http2, dgram, dns, or an HTTP client package).' },
   { id: 'network-module-metadata', level: 'note', title: 'Network module used for constants only', help: 'The module is imported but only constants or validators (e.g. http.STATUS_CODES, net.isIP) are used.' },
   { id: 'network-global', level: 'warning', title: 'Network global used', help: 'The code uses fetch, WebSocket, XMLHttpRequest, EventSource, RTCPeerConnection, navigator.sendBeacon or importScripts.' },
@@ -29,7 +29,7 @@ const RULE_LIST: readonly RuleInfo[] = [
   { id: 'parse-failure', level: 'note', title: 'File could not be parsed', help: 'Neither module nor script parsing succeeded; only the lexical rules were applied.' },
   { id: 'lexical-scan', level: 'note', title: 'File too large to parse', help: 'The file exceeds the parse size limit; only the lexical rules were applied.' },
   { id: 'lockfile-source', level: 'warning', title: 'Lockfile entry not from the registry', help: 'package-lock.json resolves the package from git, plain http or another host, or has no integrity hash: npm ci would download it from elsewhere or unpinned.' },
-  { id: 'missing-dependency', level: 'note', title: 'Dependency not installed', help: 'A declared, non-optional dependency could not be resolved from the package folder.' },
+  { id: 'missing-dependency', level: 'note', title: 'Dependency not installed', help: 'A declared, non-optional dependency could not be resolved from the package folder. For a direct dependency of the audited project this is a warning: what is not installed cannot be audited.' },
 ];
 
 export const RULES: ReadonlyMap<RuleId, RuleInfo> = new Map(RULE_LIST.map((r) => [r.id, r]));

@@ -92,10 +92,12 @@ export function buildGraph(root: string, prod: boolean): DependencyGraph {
       const dir = resolvePackageDir(edge.name, from);
       if (!dir) {
         if (!edge.optional) {
+          // A direct dependency of the root that is not installed fails the audit: what is not
+          // on disk cannot be vouched for (an empty node_modules must not look "clean").
           missing.push({
-            rule: 'missing-dependency', level: 'note',
+            rule: 'missing-dependency', level: fromNode ? 'note' : 'warning',
             package: fromNode?.name ?? rootManifest.name ?? '(root)', version: fromNode?.version ?? rootManifest.version ?? '',
-            packagePath: fromNode ? fromNode.relPath : '.', message: `dependency '${edge.name}' is declared but not installed`, subject: edge.name,
+            packagePath: fromNode ? fromNode.relPath : '.', message: `dependency '${edge.name}' is declared but not installed${fromNode ? '' : ' — it cannot be audited (install dependencies first, e.g. npm ci)'}`, subject: edge.name,
           });
         }
         continue;

@@ -2,10 +2,11 @@
 // Reads files only: no network, no child processes, nothing is installed or executed.
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { EXIT, UsageError, type Command } from './command.js';
 import { packageRoot } from '../version.js';
-import { AllowlistError, ManifestError, renderJson, renderRules, renderSarif, renderTable, runAudit } from '../audit/index.js';
+import { AllowlistError, ManifestError, renderJson, renderRules, renderSarif, renderTable, runAuditParallel } from '../audit/index.js';
 
 const usage = `Usage: hermetic audit [options]
 
@@ -24,6 +25,7 @@ Options:
   --no-allow           ignore waivers: show every finding
   --deep               parse every file (default: files with no trigger token are skipped)
   --max-parse-mb N     files larger than N MiB get lexical rules only (default 8)
+  --jobs N             parse in N worker threads (default 1: in-thread; helps only on idle multi-core machines)
   --verbose            list every waived finding, every note and the URL hosts seen
   --rules              list the rules and exit
 
@@ -42,7 +44,7 @@ export const command: Command = {
           prod: { type: 'boolean' }, root: { type: 'string' }, format: { type: 'string' },
           json: { type: 'boolean' }, sarif: { type: 'boolean' }, output: { type: 'string', short: 'o' },
           allow: { type: 'string' }, 'no-allow': { type: 'boolean' }, deep: { type: 'boolean' },
-          'max-parse-mb': { type: 'string' }, verbose: { type: 'boolean' }, rules: { type: 'boolean' },
+          'max-parse-mb': { type: 'string' }, verbose: { type: 'boolean' }, rules: { type: 'boolean' }, jobs: { type: 'string' },
         },
       }));
     } catch (e) {
@@ -58,6 +60,9 @@ export const command: Command = {
       if (!Number.isFinite(n) || n <= 0) throw new UsageError('--max-parse-mb must be a positive number');
       maxParseBytes = Math.round(n * 1048576);
     }
+    // Default 1: on a busy 2-core machine worker threads measured slower (bench/audit.ts).
+    const jobs = values.jobs === undefined ? 1 : Number(values.jobs);
+    if (!Number.isInteger(jobs) || jobs < 1 || jobs > availableParallelism() * 4) throw new UsageError(`--jobs must be a whole number from 1 to ${availableParallelism() * 4}`);
     const root = resolve(values.root ?? packageRoot);
     if (!existsSync(join(root, 'package.json'))) throw new UsageError(`${root} has no package.json`);
     const defaultAllow = join(root, 'audit-allow.json');
@@ -65,7 +70,7 @@ export const command: Command = {
 
     let report;
     try {
-      report = runAudit({ root, prod: values.prod === true, deep: values.deep === true, allowFile, ...(maxParseBytes ? { maxParseBytes } : {}) });
+      report = await runAuditParallel({ root, prod: values.prod === true, deep: values.deep === true, allowFile, ...(maxParseBytes ? { maxParseBytes } : {}) }, jobs);
     } catch (e) {
       if (e instanceof AllowlistError || e instanceof ManifestError) {
         process.stderr.write(`hermetic audit: ${e.message}\n`);

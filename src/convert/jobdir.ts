@@ -37,12 +37,14 @@ export function writeInput(f: JobFolder, data: Buffer): string {
 }
 
 /** Check the worker's output: a regular file (not a symlink) directly in out/, within the cap. */
-export function checkOutput(f: JobFolder, file: string, maxBytes: number): { ok: true; bytes: number } | { ok: false; reason: string } {
-  if (!file.startsWith(f.outDir + '/') || file.slice(f.outDir.length + 1).includes('/')) return { ok: false, reason: 'result outside the output folder' };
+export function checkOutput(f: JobFolder, file: string, maxBytes: number): { ok: true; bytes: number } | { ok: false; code: 'INVALID_OUTPUT' | 'OUTPUT_TOO_LARGE'; reason: string } {
+  if (!file.startsWith(f.outDir + '/') || file.slice(f.outDir.length + 1).includes('/')) return { ok: false, code: 'INVALID_OUTPUT', reason: 'result outside the output folder' };
   let st;
-  try { st = lstatSync(file); } catch { return { ok: false, reason: 'result file missing' }; }
-  if (!st.isFile()) return { ok: false, reason: 'result is not a regular file' };
-  if (st.size > maxBytes) return { ok: false, reason: `result is ${st.size} bytes (limit ${maxBytes})` };
+  try { st = lstatSync(file); } catch { return { ok: false, code: 'INVALID_OUTPUT', reason: 'result file missing' }; }
+  if (!st.isFile()) return { ok: false, code: 'INVALID_OUTPUT', reason: 'result is not a regular file' };
+  // A hard link would hand the user (through the download) a file the worker merely could read.
+  if (st.nlink !== 1) return { ok: false, code: 'INVALID_OUTPUT', reason: 'result is a hard link' };
+  if (st.size > maxBytes) return { ok: false, code: 'OUTPUT_TOO_LARGE', reason: `result is ${st.size} bytes (limit ${maxBytes})` };
   return { ok: true, bytes: st.size };
 }
 

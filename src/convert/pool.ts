@@ -101,6 +101,8 @@ export class WarmPool {
   private warmTotalMs = 0;
   private retryTimer: NodeJS.Timeout | null = null;
   private catalogCache: ConverterInfo[] | null = null;
+  /** Workers spawned but not yet ready: close() kills them instead of waiting for their warm-up. */
+  private readonly warming = new Set<JailHandle>();
 
   constructor(private readonly opts: PoolOptions) {}
 
@@ -153,7 +155,8 @@ export class WarmPool {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     for (const wt of this.waiters.splice(0)) wt.reject(new ConvertError('SHUTTING_DOWN', 'the converter pool is shutting down'));
     await Promise.all(this.ready.splice(0).map((w) => w.dispose()));
-    // Workers still starting dispose themselves when they become ready (closed is set).
+    // Workers still warming up are killed; their start-up then fails and cleans up after itself.
+    for (const h of this.warming) h.kill('SIGKILL');
     while (this.starting > 0) await new Promise((r) => setTimeout(r, 20));
   }
 
@@ -222,7 +225,13 @@ export class WarmPool {
       removeJobFolder(folder);
       throw new ConvertError('ISOLATION_INSUFFICIENT', `no kernel isolation layer is in force for converter workers (${handle.layers.map((l) => `${l.name}: ${l.reason}`).join('; ')})`);
     }
-    return this.awaitReady(handle, folder, spawnedAt);
+    this.warming.add(handle);
+    if (this.closed) handle.kill('SIGKILL');
+    try {
+      return await this.awaitReady(handle, folder, spawnedAt);
+    } finally {
+      this.warming.delete(handle);
+    }
   }
 
   private awaitReady(handle: JailHandle, folder: JobFolder, spawnedAt: number): Promise<WarmWorker> {

@@ -31,6 +31,8 @@ export interface ConvertServiceOptions {
   canConvert?: CanConvert | undefined;
   /** Jobs waiting for a worker beyond those running. Default 16. */
   maxQueued?: number;
+  /** Input bytes held by waiting jobs (they are in memory until a worker takes them). Default 512 MiB. */
+  maxQueuedBytes?: number;
   maxOutputBytes?: number;
   /** Layers every worker must have (passed to the jail). */
   requireLayers?: LayerName[];
@@ -101,6 +103,7 @@ export class ConvertService {
   private readonly queue: BoundedQueue<Job>;
   private readonly jobs = new Map<string, Job>();
   private running = 0;
+  private queuedBytes = 0;
   private readonly outcomes: Record<string, number> = {};
   private readonly root: string;
   private readonly poolSize: number;
@@ -136,7 +139,16 @@ export class ConvertService {
   /** Remove leftovers of a previous run and warm the pool. */
   start(): void {
     sweepJobsRoot(this.root);
-    if (this.allowed().ok) this.pool.start();
+    this.warmUp();
+  }
+
+  /**
+   * Start the warm workers if conversions are allowed now. In strict/paranoid the verdict comes
+   * after the server listens: call this again once verification has run (jobs also start
+   * workers on demand, so forgetting it costs only the first job's latency).
+   */
+  warmUp(): void {
+    if (!this.closing && this.allowed().ok) this.pool.start();
   }
 
   catalog(): Promise<ConverterInfo[]> {
@@ -184,7 +196,14 @@ export class ConvertService {
       },
     };
     const retryAfter = Math.max(1, Math.min(60, Math.ceil((this.avgRunMs * (this.queue.length + 1)) / this.poolSize / 1000)));
-    if (this.running >= this.poolSize) this.queue.push(job, retryAfter);
+    if (this.running >= this.poolSize) {
+      const budget = this.o.maxQueuedBytes ?? 512 * 1024 * 1024;
+      if (this.queuedBytes + req.data.length > budget && this.queue.length > 0) {
+        throw new ConvertError('QUEUE_FULL', `waiting jobs already hold ${this.queuedBytes} bytes of input; try again in ${retryAfter} s`, { retryAfterSec: retryAfter });
+      }
+      this.queue.push(job, retryAfter);
+      this.queuedBytes += req.data.length;
+    }
     this.jobs.set(id, job);
     this.o.store?.jobs.insert({
       id, converter: job.view.converter ?? 'auto', status: 'queued', inputBytes: req.data.length, queuedAt: job.view.queuedAt,
@@ -242,6 +261,7 @@ export class ConvertService {
     const j = this.jobs.get(id);
     if (!j) return false;
     if (this.queue.remove((q) => q === j)) {
+      this.queuedBytes -= j.view.inputBytes;
       this.finish(j, 'cancelled', null);
       return true;
     }
@@ -250,6 +270,7 @@ export class ConvertService {
 
   async close(): Promise<void> {
     this.closing = true;
+    this.queuedBytes = 0;
     for (const j of this.queue.drain()) this.finish(j, 'cancelled', new ConvertError('SHUTTING_DOWN', 'the server is shutting down'));
     await this.pool.close();
     for (const w of this.active) w.handle.kill('SIGKILL');
@@ -272,12 +293,14 @@ export class ConvertService {
       await this.execute(job, worker);
     } catch (e) {
       const err = e instanceof ConvertError ? e : new ConvertError('WORKER_CRASHED', `conversion failed: ${(e as Error).message}`);
-      this.finish(job, 'failed', err);
+      if (job.folder) { removeJobFolder(job.folder); job.folder = null; }
+      if (job.view.status === 'queued' || job.view.status === 'running') this.finish(job, 'failed', err);
       if (worker) await worker.dispose();
     } finally {
+      if (worker) this.active.delete(worker);
       this.running--;
       const next = this.queue.shift();
-      if (next) void this.run(next);
+      if (next) { this.queuedBytes -= next.view.inputBytes; void this.run(next); }
     }
   }
 
@@ -332,7 +355,7 @@ export class ConvertService {
       return this.fail(job, new ConvertError(code, r.error.message, r.error.extra ?? {}));
     }
     const check = checkOutput(worker.folder, r.outputFile, this.maxOutput());
-    if (!check.ok) return this.fail(job, new ConvertError('OUTPUT_TOO_LARGE', check.reason));
+    if (!check.ok) return this.fail(job, new ConvertError(check.code, check.reason));
     job.outputFile = r.outputFile;
     v.converter = r.converter;
     v.from = r.from;

@@ -127,3 +127,25 @@ test('tripwire, seccomp and Landlock off: the namespace counters read at job end
     assert.equal(v.error?.code, 'NETWORK_VIOLATION', JSON.stringify(v));
   } finally { await s.close(); monitor.stop(); }
 });
+
+test('standard: one blocked attempt is recorded and the job goes on; the third kills the worker', { skip: noJail }, async () => {
+  const events: NewSecurityEvent[] = [];
+  const monitor = createMonitor({ config: { strictness: 'standard', monitorIntervalMs: 60_000, violationThreshold: 3, killGraceMs: 500 }, store: { record: (e) => { events.push(e); } } });
+  monitor.start();
+  const s = new ConvertService({ config: config({ strictness: 'standard', convertersDir: join(fixturesDir, 'convert', 'network') }), spawn: jailSpawn, monitor, nodePath: testNode });
+  s.start();
+  const hits = canary.hits;
+  try {
+    const once = await s.convert({ data: Buffer.from('x'), from: 'txt', to: 'txt', converter: 'test-phone-home', options: { method: 'tcp', host: canary.host, port: canary.tcpPort } });
+    assert.equal(once.status, 'succeeded', JSON.stringify(once.error));
+    const r = JSON.parse(readFileSync(s.result(once.id).path, 'utf8')) as { ok: boolean; code: string };
+    assert.equal(r.ok, false);
+    assert.equal(r.code, 'ERR_NETWORK_ISOLATED', 'the converter saw the tripwire\'s stable error');
+    assert.equal(events.filter((e) => e.type === 'network_attempt').length, 1);
+    assert.equal(events.filter((e) => e.type === 'process_terminated').length, 0);
+    const thrice = await s.convert({ data: Buffer.from('x'), from: 'txt', to: 'txt', converter: 'test-phone-home', options: { method: 'tcp', host: canary.host, port: canary.tcpPort, times: 3 } });
+    assert.equal(thrice.error?.code, 'NETWORK_VIOLATION', JSON.stringify(thrice));
+    assert.equal(events.filter((e) => e.type === 'process_terminated').length, 1);
+    assert.equal(canary.hits, hits, 'the canary saw nothing');
+  } finally { await s.close(); monitor.stop(); }
+});

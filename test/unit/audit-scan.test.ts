@@ -87,6 +87,11 @@ test('code that loads a telemetry or update-check package is flagged even if it 
   assert.deepEqual(rules(r.findings), ['signature/telemetry:@sentry/node', 'signature/update_check:update-notifier']);
 });
 
+test('the module loader called directly (Module._load) counts as require', () => {
+  const r = scan("const Module = require('module');\nconst h = Module._load('https', null, false);\nh.get('x');\n");
+  assert.deepEqual(rules(r.findings), ['network-module:https']);
+});
+
 test('createRequire(import.meta.url) counts as require', () => {
   const r = scan("import { createRequire } from 'node:module';\nconst req = createRequire(import.meta.url);\nconst dns = req('dns');\ndns.lookup('x.invalid');\n", { prefer: 'module' });
   assert.deepEqual(rules(r.findings), ['network-module:dns']);
@@ -126,7 +131,7 @@ test('the pre-filter never hides a file that the AST rules flag', () => {
     "x = new WebSocket(u)", "navigator.sendBeacon(u)", "globalThis.XMLHttpRequest", "require(x)", "import(x)",
     "eval(s)", "new Function(s)", "process.binding('udp_wrap')", "require('child_process')",
     "exec('curl x')", "spawn('sh', ['-c', 'nc -l 1'])", "require('simple-peer')", "importScripts('a')",
-    'fetc\\u0068(u)', "require('socket.io-client')", "require('@sentry/node')", "import('update-notifier')",
+    "module.constructor._load('net')", 'fetc\\u0068(u)', "require('socket.io-client')", "require('@sentry/node')", "import('update-notifier')",
   ];
   for (const s of snippets) {
     const deep = scan(s, { deep: true, prefer: 'module' });

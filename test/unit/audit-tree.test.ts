@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { buildGraph, runAudit } from '../../src/audit/index.js';
+import { buildGraph, runAudit, runAuditParallel } from '../../src/audit/index.js';
 import type { AuditReport, Finding } from '../../src/audit/index.js';
 import { FIXTURE_TREE, writeTree } from './audit-fixture.js';
 
@@ -62,4 +62,22 @@ test('scopes: --prod drops dev-only packages and their findings; stats add up', 
   assert.ok(!all.ok && !prod.ok);
   const s = all.stats;
   assert.ok(s.files >= 12 && s.parsed > 0 && s.parseFailures === 1, JSON.stringify(s));
+});
+
+test('the parallel audit (worker threads) gives the same report as the in-thread one', async () => {
+  const par = await runAuditParallel({ root, prod: false, allowFile: null }, 3);
+  const strip = (r: AuditReport): unknown => ({ ...r, stats: { ...r.stats, durationMs: 0 } });
+  assert.deepEqual(strip(par), strip(all));
+});
+
+test('an uninstalled tree is not "clean": direct dependencies that are missing fail the audit', () => {
+  const bare = writeTree({ 'package.json': { name: 'bare', version: '1.0.0', dependencies: { 'left-pad': '1' }, devDependencies: { 'some-dev': '1' } } });
+  try {
+    const r = runAudit({ root: bare, prod: false, allowFile: null });
+    assert.equal(r.ok, false);
+    assert.deepEqual(r.findings.map((f) => `${f.rule}:${f.level}:${f.subject}`), ['missing-dependency:warning:left-pad'], 'devDependencies may be absent');
+    assert.equal(r.stats.packages, 0);
+  } finally {
+    rmSync(bare, { recursive: true, force: true });
+  }
 });

@@ -170,6 +170,21 @@ test('bounded queue: beyond capacity a job is refused with QUEUE_FULL (503) and 
   } finally { await s.close(); }
 });
 
+test('bounded queue: waiting input bytes are capped too (uploads wait in memory)', async () => {
+  const s = service({ maxQueued: 10, maxQueuedBytes: 10 }, { jobTimeoutMs: 1500 });
+  s.start();
+  try {
+    await s.catalog();
+    const running = s.submit({ data: Buffer.from('x'), from: 'txt', to: 'txt', converter: 'test-spin' });
+    const first = s.submit({ data: Buffer.from('12345678'), from: 'txt', to: 'txt', converter: 'test-echo' });
+    assert.throws(() => s.submit({ data: Buffer.from('12345678'), from: 'txt', to: 'txt', converter: 'test-echo' }), { code: 'QUEUE_FULL', message: /hold 8 bytes/ });
+    assert.equal((await s.wait(running.id)).error?.code, 'JOB_TIMEOUT');
+    assert.equal((await s.wait(first.id)).status, 'succeeded');
+    // The budget is released when a job leaves the queue.
+    assert.equal((await s.convert({ data: Buffer.from('12345678'), from: 'txt', to: 'txt', converter: 'test-echo' })).status, 'succeeded');
+  } finally { await s.close(); }
+});
+
 test('refused by policy: canConvert() false → ISOLATION_INSUFFICIENT (503), no worker started', async () => {
   const s = service({ canConvert: () => ({ ok: false, code: 'NO_KERNEL_LAYER', message: 'strict: no kernel isolation layer is in force' }) });
   s.start();

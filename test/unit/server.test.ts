@@ -155,6 +155,10 @@ test('the UI page loads nothing from elsewhere and has no inline script or style
   assert.doesNotMatch(html, /<style|style="/i, 'no inline style');
   const js = (await req(port, '/app.js')).body;
   assert.doesNotMatch(js, /RTCPeerConnection|RTCDataChannel|getUserMedia|https?:\/\/(?!127\.0\.0\.1)/);
+  const css = await req(port, '/style.css');
+  assert.equal(css.status, 200);
+  assert.match(String(css.headers['content-type']), /^text\/css/);
+  assert.doesNotMatch(css.body, /url\(|@import|@font-face/, 'no fonts or images fetched by the stylesheet');
 });
 
 test('GET /api/security/events: filters, paging, and validation errors', async () => {

@@ -20,10 +20,11 @@ function where(f: Finding): string {
   return `${f.packagePath}/${f.file}${f.line !== undefined ? `:${f.line}` : ''}`;
 }
 
-function line(g: Group): string {
+function line(g: Group, devPaths: Set<string>): string {
   const f = g.first;
   const more = g.files.size > 1 ? ` (+${g.files.size - 1} more file${g.files.size > 2 ? 's' : ''})` : '';
-  return `  ${f.level.padEnd(7)} ${`${f.package}@${f.version}`.padEnd(34)} ${f.rule.padEnd(24)} ${f.message}\n          at ${where(f)}${more}`;
+  const name = `${f.package}@${f.version}${devPaths.has(f.packagePath) ? ' (dev)' : ''}`;
+  return `  ${f.level.padEnd(7)} ${name.padEnd(34)} ${f.rule.padEnd(24)} ${f.message}\n          at ${where(f)}${more}`;
 }
 
 export function renderTable(report: AuditReport, opts: { verbose?: boolean; allowFile?: string | null } = {}): string {
@@ -38,7 +39,8 @@ export function renderTable(report: AuditReport, opts: { verbose?: boolean; allo
   const failing = group(report.findings);
   if (failing.length) {
     out.push(`NOT WAIVED — ${report.findings.length} finding(s), ${failing.length} distinct, in ${new Set(report.findings.map((f) => f.packagePath)).size} package(s):`);
-    for (const g of failing) out.push(line(g));
+    const devPaths = new Set(report.packages.filter((p) => p.dev).map((p) => p.relPath));
+    for (const g of failing) out.push(line(g, devPaths));
     out.push('');
   }
 

@@ -93,7 +93,11 @@ class FileScan {
 
   private isRequireCallee(callee: acorn.AnyNode): boolean {
     if (callee.type === 'Identifier') return REQUIRE_NAMES.has(callee.name) || this.requireAliases.has(callee.name);
-    if (callee.type === 'MemberExpression') return callee.object.type === 'Identifier' && callee.object.name === 'module' && propName(callee) === 'require';
+    // module.require('x'); Module._load('x') / module.constructor._load('x') (the loader itself).
+    if (callee.type === 'MemberExpression') {
+      const prop = propName(callee);
+      return prop === '_load' || (callee.object.type === 'Identifier' && callee.object.name === 'module' && prop === 'require');
+    }
     // createRequire(import.meta.url)('http')
     if (callee.type === 'CallExpression') return isCreateRequire(callee);
     return false;

@@ -1,6 +1,5 @@
 // The server's cross-cutting plugins, in the order their hooks must run:
 // headers (onSend, on everything) → rate limit → Host/Origin → token → routes.
-import cookie from '@fastify/cookie';
 import type { ServerPlugin } from './types.js';
 import { securityHeaders } from './security-headers.js';
 import { rateLimiter } from './rate-limit.js';
@@ -13,6 +12,4 @@ export { SECURITY_HEADERS, CONTENT_SECURITY_POLICY, PERMISSIONS_POLICY } from '.
 export { cookieName } from './token-auth.js';
 export { listeningPort, type ServerPlugin } from './types.js';
 
-const cookies: ServerPlugin = async (app) => { await app.register(cookie); };
-
-export const PLUGINS: readonly ServerPlugin[] = [errorHandler, securityHeaders, requestLog, cookies, rateLimiter, hostOriginCheck, tokenAuth];
+export const PLUGINS: readonly ServerPlugin[] = [errorHandler, securityHeaders, requestLog, rateLimiter, hostOriginCheck, tokenAuth];

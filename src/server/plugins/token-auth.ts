@@ -1,7 +1,8 @@
 // Every /api/* route but GET /api/health needs the token: `Authorization: Bearer <token>` (CLI,
 // scripts) or the HttpOnly SameSite=Strict cookie the server sets when the UI is opened with
 // ?token=… (the URL `hermetic serve` prints). The token is then removed from the address bar
-// by a redirect, so it does not linger in history.
+// by a redirect, so it does not linger in history. The cookie is read and written here
+// directly: one cookie in one place does not need a cookie plugin's hooks on every request.
 import type { FastifyRequest } from 'fastify';
 import { HttpError } from '../errors.js';
 import { tokenMatches } from '../token.js';
@@ -12,6 +13,19 @@ const PUBLIC_API = new Set(['GET /api/health', 'HEAD /api/health']);
 
 /** One cookie per port, so two Hermetic servers on one machine do not overwrite each other's. */
 export const cookieName = (port: number) => `hermetic_token_${port}`;
+
+/** The value of one cookie from the Cookie header (our values are hex: no quoting or decoding). */
+export function cookieValue(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const i = part.indexOf('=');
+    if (i > 0 && part.slice(0, i).trim() === name) return part.slice(i + 1).trim();
+  }
+  return undefined;
+}
+
+/** HttpOnly (no script can read it), SameSite=Strict (no other site's request carries it). No Max-Age: a session cookie. */
+const setCookieHeader = (name: string, value: string) => `${name}=${value}; Path=/; HttpOnly; SameSite=Strict`;
 
 function bearer(request: FastifyRequest): string | null {
   const h = request.headers.authorization;
@@ -30,7 +44,7 @@ export const tokenAuth: ServerPlugin = (app, ctx) => {
       const q = request.query as Record<string, unknown> | undefined;
       if ((request.method === 'GET' || request.method === 'HEAD') && q && typeof q.token === 'string') {
         if (tokenMatches(q.token, ctx.token)) {
-          void reply.setCookie(cookieName(port), ctx.token, { httpOnly: true, sameSite: 'strict', path: '/', secure: false });
+          void reply.header('set-cookie', setCookieHeader(cookieName(port), ctx.token));
         }
         const rest = new URLSearchParams(request.url.slice(path.length + 1));
         rest.delete('token');
@@ -48,7 +62,7 @@ export const tokenAuth: ServerPlugin = (app, ctx) => {
       if (!tokenMatches(presented, ctx.token)) throw new HttpError(401, 'TOKEN_INVALID', 'the API token is wrong');
       return;
     }
-    const cookie = request.cookies?.[cookieName(port)];
+    const cookie = cookieValue(request.headers.cookie, cookieName(port));
     if (cookie !== undefined) {
       if (!tokenMatches(cookie, ctx.token)) throw new HttpError(401, 'TOKEN_INVALID', 'the API token cookie is wrong; open the URL printed by `hermetic serve` again');
       return;
