@@ -24,9 +24,11 @@ const config = { dataDir, strictness: 'standard' as const, jobTimeoutMs: 60_000,
 
 const png = await sharp({ create: { width: 1200, height: 800, channels: 3, background: { r: 20, g: 120, b: 200 } } }).png().toBuffer();
 const csv = Buffer.from('id,name,qty\n' + Array.from({ length: 2000 }, (_, i) => `${i},item${i},${i % 17}`).join('\n') + '\n');
+const ocrPng = await sharp(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="900" height="160"><rect width="100%" height="100%" fill="white"/><text x="30" y="100" font-family="DejaVu Sans" font-size="56">Hermetic bench OCR</text></svg>')).png().toBuffer();
 const cases: { name: string; req: ConvertRequest }[] = [
   { name: 'csv→json (2000 rows)', req: { data: csv, from: 'csv', to: 'json' } },
   { name: 'png→jpeg (1200×800)', req: { data: png, to: 'jpeg' } },
+  { name: 'ocr png→txt (1 line)', req: { data: ocrPng, to: 'txt' } },
 ];
 
 const reg = new ConverterRegistry(BUILTIN_CONVERTERS);

@@ -68,8 +68,11 @@ export interface WaiverOutcome {
   unused: UnusedWaiver[];
 }
 
-/** Split error/warning findings into failing and waived; list waivers that matched nothing. */
-export function applyWaivers(findings: Finding[], waivers: Waiver[]): WaiverOutcome {
+/**
+ * Split error/warning findings into failing and waived; list waivers that matched nothing,
+ * telling stale ones (package audited, nothing matched) from out-of-scope ones.
+ */
+export function applyWaivers(findings: Finding[], waivers: Waiver[], auditedPackages: ReadonlySet<string> = new Set(findings.map((f) => f.package))): WaiverOutcome {
   const used = new Set<number>();
   const failing: Finding[] = [];
   const waived: WaivedFinding[] = [];
@@ -79,6 +82,7 @@ export function applyWaivers(findings: Finding[], waivers: Waiver[]): WaiverOutc
     used.add(index);
     waived.push({ ...f, waiver: { reason: (waivers[index] as Waiver).reason, index } });
   }
-  const unused = waivers.flatMap((w, index) => used.has(index) ? [] : [{ index, package: w.package, rule: w.rule }]);
+  const unused = waivers.flatMap((w, index) => used.has(index) ? []
+    : [{ index, package: w.package, rule: w.rule, status: auditedPackages.has(w.package) ? 'stale' as const : 'out-of-scope' as const }]);
   return { failing, waived, unused };
 }

@@ -31,6 +31,7 @@ interface Prepared {
   graph: DependencyGraph;
   waivers: Waiver[];
   packageFindings: Finding[];
+  lockfile: 'checked' | 'absent';
   tasks: PackageScanTask[];
   taskBytes: Map<number, number>;
 }
@@ -40,7 +41,8 @@ function prepare(opts: AuditOptions): Prepared {
   const graph = buildGraph(opts.root, opts.prod);
   const waivers: Waiver[] = opts.allowFile ? loadAllowlist(opts.allowFile) : [];
   const maxParseBytes = opts.maxParseBytes ?? DEFAULT_MAX_PARSE_BYTES;
-  const packageFindings: Finding[] = [...graph.missing, ...(checkLockfile(graph.rootDir, opts.prod) ?? [])];
+  const lock = checkLockfile(graph.rootDir, opts.prod);
+  const packageFindings: Finding[] = [...graph.missing, ...(lock ?? [])];
   const tasks: PackageScanTask[] = [];
   const taskBytes = new Map<number, number>();
   graph.packages.forEach((pkg, index) => {
@@ -50,7 +52,7 @@ function prepare(opts: AuditOptions): Prepared {
     tasks.push({ index, dir: pkg.dir, files: files.code, isModulePkg: pkg.manifest.type === 'module', deep: opts.deep === true, maxParseBytes });
     taskBytes.set(index, files.codeBytes);
   });
-  return { started, graph, waivers, packageFindings, tasks, taskBytes };
+  return { started, graph, waivers, packageFindings, lockfile: lock ? 'checked' : 'absent', tasks, taskBytes };
 }
 
 function finish(p: Prepared, results: PackageScanResult[], opts: AuditOptions): AuditReport {
@@ -71,12 +73,14 @@ function finish(p: Prepared, results: PackageScanResult[], opts: AuditOptions): 
     });
   }
   const notes = all.filter((f) => f.level === 'note');
-  const { failing, waived, unused } = applyWaivers(all.filter((f) => f.level !== 'note'), p.waivers);
+  const audited = new Set(p.graph.packages.map((pkg) => pkg.name));
+  const { failing, waived, unused } = applyWaivers(all.filter((f) => f.level !== 'note'), p.waivers, audited);
   stats.durationMs = Math.round(performance.now() - p.started);
   return {
     tool: { name: 'hermetic-audit', version: hermeticVersion },
     root: p.graph.rootDir,
     scope: opts.prod ? 'prod' : 'all',
+    lockfile: p.lockfile,
     stats, packages, findings: failing, waived, notes, unusedWaivers: unused, ok: failing.length === 0,
   };
 }

@@ -30,15 +30,29 @@ function nameFromKey(key: string): string {
   return i >= 0 ? key.slice(i + 'node_modules/'.length) : key;
 }
 
+type Lock = { lockfileVersion?: number; packages?: Record<string, LockEntry> };
+
+/**
+ * The lockfile npm would honour: npm-shrinkwrap.json, else package-lock.json, else the hidden
+ * node_modules/.package-lock.json that npm >= 7 writes at install (an installed copy of a
+ * published package has only that one: npm never publishes package-lock.json).
+ */
+function readLock(rootDir: string): { lock: Lock; file: string } | null {
+  for (const file of ['npm-shrinkwrap.json', 'package-lock.json', 'node_modules/.package-lock.json']) {
+    try {
+      const lock = JSON.parse(readFileSync(join(rootDir, file), 'utf8')) as Lock;
+      if (lock.packages && (lock.lockfileVersion ?? 1) >= 2) return { lock, file };
+    } catch {}
+  }
+  return null;
+}
+
 /** Findings for lockfile entries in scope (dev entries skipped for --prod). Null when no lockfile v2+. */
 export function checkLockfile(rootDir: string, prod: boolean): Finding[] | null {
-  let lock: { lockfileVersion?: number; packages?: Record<string, LockEntry> };
-  try {
-    lock = JSON.parse(readFileSync(join(rootDir, 'package-lock.json'), 'utf8')) as typeof lock;
-  } catch {
-    return null;
-  }
-  if (!lock.packages || (lock.lockfileVersion ?? 1) < 2) return null;
+  const found = readLock(rootDir);
+  if (!found) return null;
+  const { lock, file } = found;
+  if (!lock.packages) return null;
   const registry = configuredRegistryHost(rootDir);
   const out: Finding[] = [];
   for (const [key, e] of Object.entries(lock.packages)) {
@@ -46,7 +60,7 @@ export function checkLockfile(rootDir: string, prod: boolean): Finding[] | null 
     if (!key.includes('node_modules/') || e.link || e.inBundle || (prod && e.dev)) continue;
     const name = e.name ?? nameFromKey(key);
     // The location is the lockfile itself (packagePath '.' is the audited root).
-    const at = { rule: 'lockfile-source' as const, level: 'warning' as const, package: name, version: e.version ?? '', packagePath: '.', file: 'package-lock.json' };
+    const at = { rule: 'lockfile-source' as const, level: 'warning' as const, package: name, version: e.version ?? '', packagePath: '.', file };
     if (e.resolved) {
       let problem: string | null = null;
       if (/^(?:git\+|git:|github:|gitlab:|bitbucket:)/.test(e.resolved)) problem = 'resolved from a git repository';

@@ -102,11 +102,9 @@ export function buildGraph(root: string, prod: boolean): DependencyGraph {
         }
         continue;
       }
-      const seen = byDir.get(dir);
-      if (seen) {
-        if (!dev && seen.dev) seen.dev = false; // cannot happen with prod-first BFS, kept for safety
-        continue;
-      }
+      // Already reached: by a production path first (the production walk runs to the end
+      // before the dev walk starts), so `dev` never needs to be revised.
+      if (byDir.has(dir)) continue;
       let manifest: PackageManifest;
       try { manifest = readManifest(dir); } catch { continue; }
       const node: PackageNode = {

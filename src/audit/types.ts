@@ -106,6 +106,12 @@ export interface UnusedWaiver {
   index: number;
   package: string;
   rule: string;
+  /**
+   * stale: the package is audited in this scope but the waiver matched nothing (the finding
+   * went away, or the waiver is wrong) — remove or fix it. out-of-scope: the package is not
+   * in this scope's graph (e.g. a dev tool under --prod).
+   */
+  status: 'stale' | 'out-of-scope';
 }
 
 export interface PackageSummary {
@@ -122,6 +128,8 @@ export interface AuditReport {
   tool: { name: 'hermetic-audit'; version: string };
   root: string;
   scope: 'prod' | 'all';
+  /** Whether package-lock.json (v2+) was there to check provenance against. */
+  lockfile: 'checked' | 'absent';
   stats: ScanStats;
   packages: PackageSummary[];
   /** Findings that fail the audit (error/warning, not waived). */

@@ -26,8 +26,17 @@ Options:
   --deep               parse every file (default: files with no trigger token are skipped)
   --max-parse-mb N     files larger than N MiB get lexical rules only (default 8)
   --jobs N             parse in N worker threads (default 1: in-thread; helps only on idle multi-core machines)
+  --strict-waivers     also fail (exit 1) on stale waivers: package audited, waiver matched nothing
   --verbose            list every waived finding, every note and the URL hosts seen
   --rules              list the rules and exit
+
+What is audited: every package reachable from ROOT/package.json (found the way Node resolves
+them), their package.json scripts, native code and JavaScript (.js/.mjs/.cjs and #!node
+scripts), and package-lock.json provenance. ROOT's own code is not audited.
+
+Waivers (audit-allow.json): {"waivers": [{"package": "NAME", "rule": "RULE", "reason": "why,
+in a sentence", "paths": ["test/"], "subjects": ["http"], "versions": ["1.2.3"]}]} — one
+package and one rule each, no wildcards; paths/subjects/versions are optional narrowing.
 
 Exit codes: 0 no unwaived finding, 1 unwaived findings, 2 usage or waiver-file error.`;
 
@@ -45,6 +54,7 @@ export const command: Command = {
           json: { type: 'boolean' }, sarif: { type: 'boolean' }, output: { type: 'string', short: 'o' },
           allow: { type: 'string' }, 'no-allow': { type: 'boolean' }, deep: { type: 'boolean' },
           'max-parse-mb': { type: 'string' }, verbose: { type: 'boolean' }, rules: { type: 'boolean' }, jobs: { type: 'string' },
+          'strict-waivers': { type: 'boolean' },
         },
       }));
     } catch (e) {
@@ -81,10 +91,13 @@ export const command: Command = {
     const text = format === 'json' ? renderJson(report)
       : format === 'sarif' ? `${JSON.stringify(renderSarif(report), null, 2)}\n`
         : renderTable(report, { verbose: values.verbose === true, allowFile });
+    const stale = report.unusedWaivers.filter((w) => w.status === 'stale').length;
+    const failed = !report.ok || (values['strict-waivers'] === true && stale > 0);
     if (values.output) {
       writeFileSync(values.output, text);
       process.stdout.write(`hermetic audit: ${format} report written to ${values.output} — ${report.ok ? 'OK' : `FAIL (${report.findings.length} unwaived finding(s))`}\n`);
     } else process.stdout.write(text);
-    return report.ok ? EXIT.OK : EXIT.FAILURE;
+    if (report.ok && failed) process.stderr.write(`hermetic audit: FAIL — ${stale} stale waiver(s) (--strict-waivers)\n`);
+    return failed ? EXIT.FAILURE : EXIT.OK;
   },
 };

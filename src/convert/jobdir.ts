@@ -54,13 +54,44 @@ export function removeJobFolder(f: JobFolder): void {
   rmSync(f.root, { recursive: true, force: true });
 }
 
-/** Leftovers from a previous run (crash, kill -9) are removed at start-up. */
-export function sweepJobsRoot(root: string): number {
-  let n = 0;
-  for (const name of readdirSync(root)) {
+function alive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+}
+
+/**
+ * This process's own folder under jobs/: `run-<pid>-XXXXXX`. Several Hermetic processes may share
+ * a data dir (the server and a `hermetic convert`), so each only ever touches its own run folder.
+ */
+export function createRunRoot(jobsDir: string): string {
+  const dir = mkdtempSync(join(jobsDir, `run-${process.pid}-`));
+  chmodSync(dir, 0o700);
+  return dir;
+}
+
+function removeTree(dir: string): void {
+  let names: string[];
+  try { names = readdirSync(dir); } catch { return; } // already gone
+  // Sealed in/ folders (0500) must be reopened before their files can be unlinked.
+  for (const name of names) {
     if (!name.startsWith('w-')) continue;
-    removeJobFolder({ root: join(root, name), inDir: join(root, name, 'in'), outDir: join(root, name, 'out') });
+    try { chmodSync(join(dir, name, 'in'), 0o700); } catch {}
+  }
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Leftovers of runs whose process is gone (crash, kill -9) are removed at start-up; live runs are left alone. */
+export function sweepJobsRoot(jobsDir: string): number {
+  let n = 0;
+  for (const name of readdirSync(jobsDir)) {
+    const m = /^run-(\d+)-/.exec(name);
+    if (!m || alive(Number(m[1]))) continue;
+    removeTree(join(jobsDir, name));
     n++;
   }
   return n;
+}
+
+/** Remove this process's run folder (service close). */
+export function removeRunRoot(runDir: string): void {
+  removeTree(runDir);
 }

@@ -13,7 +13,7 @@ import { outputName, safeFileName } from './guards/names.js';
 import { LIMITS } from './limits.js';
 import { BoundedQueue } from './queue.js';
 import { WarmPool, type JailSpawn, type WorkerMonitor, type WarmWorker, type PoolStats } from './pool.js';
-import { jobsRoot, sweepJobsRoot, writeInput, checkOutput, removeJobFolder, type JobFolder } from './jobdir.js';
+import { jobsRoot, sweepJobsRoot, createRunRoot, removeRunRoot, writeInput, checkOutput, removeJobFolder, type JobFolder } from './jobdir.js';
 import { isResult, type JobMessage, type ResultMessage } from './protocol.js';
 import { packageRoot } from '../version.js';
 import { join } from 'node:path';
@@ -113,7 +113,9 @@ export class ConvertService {
   private readonly active = new Set<WarmWorker>();
 
   constructor(private readonly o: ConvertServiceOptions) {
-    this.root = jobsRoot(o.config.dataDir);
+    const jobsDir = jobsRoot(o.config.dataDir);
+    sweepJobsRoot(jobsDir);
+    this.root = createRunRoot(jobsDir);
     this.poolSize = o.poolSize ?? (o.config.poolSize || Math.max(1, cpus().length));
     const strict = o.config.strictness !== 'standard';
     this.pool = new WarmPool({
@@ -138,7 +140,6 @@ export class ConvertService {
 
   /** Remove leftovers of a previous run and warm the pool. */
   start(): void {
-    sweepJobsRoot(this.root);
     this.warmUp();
   }
 
@@ -274,7 +275,8 @@ export class ConvertService {
     for (const j of this.queue.drain()) this.finish(j, 'cancelled', new ConvertError('SHUTTING_DOWN', 'the server is shutting down'));
     await this.pool.close();
     for (const w of this.active) w.handle.kill('SIGKILL');
-    for (const j of this.jobs.values()) if (j.folder && j.view.status !== 'running') this.discardResult(j.view.id);
+    for (const j of this.jobs.values()) if (j.folder) this.discardResult(j.view.id);
+    removeRunRoot(this.root);
   }
 
   private trim(): void {

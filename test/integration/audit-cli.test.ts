@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { cliPath, fixturesDir, testNode } from '../helpers/paths.js';
 import { FIXTURE_TREE, writeTree } from '../unit/audit-fixture.js';
+import { RULE_IDS } from '../../src/audit/index.js';
 import type { AuditReport, SarifLog } from '../../src/audit/index.js';
 
 // Ajv ships CommonJS; createRequire keeps its constructor types intact under NodeNext.
@@ -42,7 +43,14 @@ test('findings → exit 1 with a table that names them; --help exits 0', () => {
   assert.match(r.stdout, /posthog-node@3\.0\.0\s+signature\/telemetry/);
   assert.match(r.stdout, /spawner@1\.0\.0\s+network-program/);
   assert.match(r.stdout, /Result: FAIL/);
+  assert.match(r.stdout, /dev-tool@1\.0\.0 \(dev\)/);
   assert.equal(cli('--help').status, 0);
+  const verbose = cli('--root', root, '--verbose');
+  assert.match(verbose.stdout, /Hosts named in URL literals/);
+  assert.match(verbose.stdout, /fetch-user@1\.0\.0: collector\.invalid/);
+  const ruleList = cli('--rules');
+  assert.equal(ruleList.status, 0);
+  for (const id of RULE_IDS) assert.match(ruleList.stdout, new RegExp(`^${id.replace('/', '\\/')}\\s`, 'm'));
 });
 
 test('JSON report: scope, stats and findings; --prod drops the dev tool', () => {
@@ -69,6 +77,12 @@ test('waivers: a complete, reasoned waiver file turns the result to OK (exit 0);
   assert.match(ok.stdout, /Result: OK/);
   assert.match(ok.stdout, /why: Fixture package posthog-node/);
   assert.equal(cli('--root', root, '--prod', '--no-allow').status, 1);
+  // A waiver for an audited package that matches nothing is stale: reported, and fatal with --strict-waivers.
+  writeFileSync(allow, JSON.stringify({ waivers: [...waivers, { package: 'clean-lib', rule: 'native-addon', reason: 'Stale on purpose: clean-lib has no native code at all.' }] }));
+  const staleRun = cli('--root', root, '--prod');
+  assert.equal(staleRun.status, 0);
+  assert.match(staleRun.stdout, /STALE waivers .*clean-lib native-addon/);
+  assert.equal(cli('--root', root, '--prod', '--strict-waivers').status, 1);
   // The dev tool is not waived: the full scope still fails.
   assert.equal(cli('--root', root).status, 1);
   rmSync(allow);

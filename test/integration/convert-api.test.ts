@@ -89,6 +89,20 @@ test('raw body CSV → JSON with query parameters; the job is listed with sizes'
   assert.equal((got.job as { inputBytes: number }).inputBytes, 8);
   const dl = await fetch(`${srv.base}/api/jobs/${id}/result`, { headers: srv.auth });
   assert.deepEqual(await dl.json(), [{ a: '1', b: '2' }]);
+  const list = (await (await fetch(`${srv.base}/api/jobs`, { headers: srv.auth })).json()) as { jobs: { id: string }[]; stats: { pool: { size: number } } };
+  assert.ok(list.jobs.some((j) => j.id === id));
+  assert.equal(list.stats.pool.size, 1);
+  const unknown = await fetch(`${srv.base}/api/jobs/00000000-0000-4000-8000-000000000000`, { headers: srv.auth });
+  assert.equal(unknown.status, 404);
+  assert.equal((await json(unknown)).error?.code, 'JOB_NOT_FOUND');
+});
+
+test('DELETE /api/jobs/:id discards an undownloaded result', async () => {
+  const res = await fetch(`${srv.base}/api/convert?to=yaml&from=json`, { method: 'POST', headers: { ...srv.auth, 'content-type': 'application/octet-stream' }, body: '{"k": 1}' });
+  const id = ((await json(res)).job as { id: string }).id;
+  const del = await fetch(`${srv.base}/api/jobs/${id}`, { method: 'DELETE', headers: srv.auth });
+  assert.deepEqual(await del.json(), { id, cancelled: false, discarded: true });
+  assert.equal((await fetch(`${srv.base}/api/jobs/${id}/result`, { headers: srv.auth })).status, 410);
 });
 
 test('bad input: 422 with a stable code and the job id; the server stays healthy', async () => {

@@ -27,7 +27,11 @@ const hasPython = spawnSync('python3', ['-c', 'print(1)']).status === 0;
 let dataDir: string;
 let canary: Canary;
 before(async () => { dataDir = mkdtempSync(join(tmpdir(), 'hermetic-convert-jail-')); canary = await startCanary(); });
-after(async () => { await canary.close(); rmSync(dataDir, { recursive: true, force: true }); });
+after(async () => {
+  if (shared) { await shared.s.close(); shared.monitor.stop(); }
+  await canary.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
 
 function config(over: Partial<ConvertServiceOptions['config']> = {}): ConvertServiceOptions['config'] {
   return { dataDir, strictness: 'strict', jobTimeoutMs: 30_000, workerMemoryMb: 512, poolSize: 1, logFileNames: false, killGraceMs: 500, resultTtlMs: 60_000, ...over };
@@ -79,7 +83,6 @@ function sharedService(): NonNullable<typeof shared> {
   shared = { s, monitor, events };
   return shared;
 }
-after(async () => { if (shared) { await shared.s.close(); shared.monitor.stop(); } });
 
 for (const m of methods) {
   test(`jailed + monitored (strict): ${m.method} from a converter is stopped, recorded, the job fails with NETWORK_VIOLATION`, { skip: noJail || m.skip }, async () => {

@@ -65,7 +65,10 @@ test('waived findings carry the reason; waivers that matched nothing are listed'
   ]), 'x.json');
   const out = applyWaivers([finding()], w);
   assert.equal(out.waived[0]?.waiver.reason, REASON);
-  assert.deepEqual(out.unused, [{ index: 1, package: 'gone', rule: 'native-addon' }]);
+  assert.deepEqual(out.unused, [{ index: 1, package: 'gone', rule: 'native-addon', status: 'out-of-scope' }]);
+  // The package is audited but nothing matched: stale.
+  const stale = applyWaivers([finding()], w, new Set(['lib', 'gone']));
+  assert.deepEqual(stale.unused, [{ index: 1, package: 'gone', rule: 'native-addon', status: 'stale' }]);
 });
 
 test("the project's own audit-allow.json is valid and every waiver has a distinct reason", () => {

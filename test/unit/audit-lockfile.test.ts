@@ -37,6 +37,16 @@ test('lockfile entries resolved outside the registry, or unpinned, are findings'
   }
 });
 
+test('an installed copy is checked through npm\'s hidden node_modules/.package-lock.json', () => {
+  const root = writeTree({ 'node_modules/.package-lock.json': lock, 'package.json': { name: 'app', version: '1.0.0' } });
+  try {
+    const f = checkLockfile(root, true) ?? [];
+    assert.ok(f.some((x) => x.package === 'from-git' && x.file === 'node_modules/.package-lock.json'));
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
 test('the registry comes from .npmrc; no lockfile means no lockfile check (null, not "clean")', () => {
   const root = writeTree({ '.npmrc': 'registry=https://npm.mirror.invalid/\n', 'package.json': { name: 'app', version: '1.0.0' } });
   try {

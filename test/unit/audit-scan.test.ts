@@ -97,9 +97,9 @@ test('createRequire(import.meta.url) counts as require', () => {
   assert.deepEqual(rules(r.findings), ['network-module:dns']);
 });
 
-test('dynamic require, import() and eval are notes', () => {
-  const r = scan("const m = require(name);\nconst n = import(`./${x}.js`);\neval('1');\nnew Function('return 1');\n");
-  assert.deepEqual(rules(r.findings), ['dynamic-code:Function', 'dynamic-code:eval', 'dynamic-require:import()', 'dynamic-require:require()']);
+test('dynamic require, import(), eval, globalThis[computed] and process.dlopen are notes', () => {
+  const r = scan("const m = require(name);\nconst n = import(`./${x}.js`);\neval('1');\nnew Function('return 1');\nglobalThis['fe' + 'tch'](u);\nprocess.dlopen(module, p);\n");
+  assert.deepEqual(rules(r.findings), ['dynamic-code:Function', 'dynamic-code:eval', 'dynamic-code:globalThis[…]', 'dynamic-code:process.dlopen', 'dynamic-require:import()', 'dynamic-require:require()']);
 });
 
 test('an unparseable file gets a parse-failure note and the lexical rules still apply', () => {
@@ -131,7 +131,7 @@ test('the pre-filter never hides a file that the AST rules flag', () => {
     "x = new WebSocket(u)", "navigator.sendBeacon(u)", "globalThis.XMLHttpRequest", "require(x)", "import(x)",
     "eval(s)", "new Function(s)", "process.binding('udp_wrap')", "require('child_process')",
     "exec('curl x')", "spawn('sh', ['-c', 'nc -l 1'])", "require('simple-peer')", "importScripts('a')",
-    "module.constructor._load('net')", 'fetc\\u0068(u)', "require('socket.io-client')", "require('@sentry/node')", "import('update-notifier')",
+    "module.constructor._load('net')", "window[k]", "process.dlopen(m, p)", 'fetc\\u0068(u)', "require('socket.io-client')", "require('@sentry/node')", "import('update-notifier')",
   ];
   for (const s of snippets) {
     const deep = scan(s, { deep: true, prefer: 'module' });

@@ -58,6 +58,7 @@ test('scopes: --prod drops dev-only packages and their findings; stats add up', 
   assert.deepEqual(keys(all.findings, 'dev-tool'), ['network-module:net']);
   assert.deepEqual(keys(prod.findings, 'dev-tool'), []);
   assert.equal(prod.scope, 'prod');
+  assert.equal(prod.lockfile, 'absent', 'the fixture has no lockfile, and the report says so');
   assert.equal(all.stats.packages, prod.stats.packages + 1);
   assert.ok(!all.ok && !prod.ok);
   const s = all.stats;
@@ -79,5 +80,27 @@ test('an uninstalled tree is not "clean": direct dependencies that are missing f
     assert.equal(r.stats.packages, 0);
   } finally {
     rmSync(bare, { recursive: true, force: true });
+  }
+});
+
+test('cycles and symlinked (npm link / workspace) packages are audited once, by their real folder', async () => {
+  const { symlinkSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const t = writeTree({
+    'package.json': { name: 'app', version: '1.0.0', dependencies: { a: '1', linked: '1' } },
+    'node_modules/a/package.json': { name: 'a', version: '1.0.0', dependencies: { b: '1' } },
+    'node_modules/b/package.json': { name: 'b', version: '1.0.0', dependencies: { a: '1' } },
+    'packages/linked/package.json': { name: 'linked', version: '0.1.0' },
+    'packages/linked/index.js': "module.exports = require('net').connect(1);\n",
+  });
+  try {
+    symlinkSync(join(t, 'packages', 'linked'), join(t, 'node_modules', 'linked'));
+    // A symlink loop inside a package must not hang the file walk.
+    symlinkSync(join(t, 'packages', 'linked'), join(t, 'packages', 'linked', 'loop'));
+    const r = runAudit({ root: t, prod: true, allowFile: null });
+    assert.deepEqual(r.packages.map((p) => `${p.name}@${p.relPath}`).sort(), ['a@node_modules/a', 'b@node_modules/b', 'linked@packages/linked']);
+    assert.deepEqual(r.findings.map((f) => `${f.package}:${f.rule}:${f.file}`), ['linked:network-module:index.js']);
+  } finally {
+    rmSync(t, { recursive: true, force: true });
   }
 });

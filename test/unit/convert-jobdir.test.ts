@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, statSync, writeFileSync, symlinkSync, linkSync, existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { jobsRoot, createJobFolder, writeInput, checkOutput, removeJobFolder, sweepJobsRoot } from '../../src/convert/jobdir.js';
+import { spawnSync } from 'node:child_process';
+import { jobsRoot, createJobFolder, writeInput, checkOutput, removeJobFolder, sweepJobsRoot, createRunRoot } from '../../src/convert/jobdir.js';
 
 let dataDir: string;
 before(() => { dataDir = mkdtempSync(join(tmpdir(), 'hermetic-jobdir-')); });
@@ -45,11 +46,18 @@ test('checkOutput accepts a regular file and refuses symlinks, hard links, stray
   removeJobFolder(f);
 });
 
-test('sweep removes leftovers of an earlier run, sealed inputs included', () => {
+test('sweep removes run folders of dead processes only — a live run (another server, the CLI) is left alone', () => {
   const root = jobsRoot(dataDir);
-  const a = createJobFolder(root);
-  writeInput(a, Buffer.from('x'));
-  createJobFolder(root);
-  assert.ok(sweepJobsRoot(root) >= 2);
-  assert.equal(existsSync(a.root), false);
+  const mine = createRunRoot(root);
+  const live = createJobFolder(mine);
+  writeInput(live, Buffer.from('x'));
+  // A run folder of a process that has exited, with a sealed input inside.
+  const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+  const deadRun = join(root, `run-${dead.stdout}-abc123`);
+  mkdirSync(deadRun, { mode: 0o700 });
+  const stale = createJobFolder(deadRun);
+  writeInput(stale, Buffer.from('old'));
+  assert.equal(sweepJobsRoot(root), 1);
+  assert.equal(existsSync(deadRun), false);
+  assert.equal(existsSync(live.inDir), true, 'our own live run is untouched');
 });

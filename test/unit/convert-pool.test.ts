@@ -88,8 +88,11 @@ test('bad input: a clear error code, nothing left on disk, and the next job succ
     assert.equal(mismatch.error?.code, 'FORMAT_MISMATCH');
     const good = await s.convert({ data: Buffer.from('a: 1\n'), from: 'yaml', to: 'json' });
     assert.equal(good.status, 'succeeded', JSON.stringify(good.error));
-    const leftovers = readdirSync(join(dataDir, 'jobs')).filter((d) => existsSync(join(dataDir, 'jobs', d, 'out', 'output.yaml')));
-    assert.deepEqual(leftovers, [], 'failed jobs leave no output behind');
+    // Job folders live in jobs/run-<pid>-*/w-*/; a failed job's folder is gone, the good one's result is there.
+    const jobs = join(dataDir, 'jobs');
+    const outputs = readdirSync(jobs).flatMap((run) => readdirSync(join(jobs, run)).map((w) => join(jobs, run, w, 'out')))
+      .filter((out) => existsSync(out)).flatMap((out) => readdirSync(out));
+    assert.deepEqual(outputs, ['output.json'], 'failed jobs leave no output behind; only the succeeded one has a result');
   } finally { await s.close(); }
 });
 

@@ -80,7 +80,7 @@ export function renderSarif(report: AuditReport): SarifLog {
         ...report.waived.map((f) => result(f, f)),
         ...report.notes.map((f) => result(f, null)),
       ],
-      properties: { scope: report.scope, stats: report.stats, ok: report.ok, unusedWaivers: report.unusedWaivers },
+      properties: { scope: report.scope, lockfile: report.lockfile, stats: report.stats, ok: report.ok, unusedWaivers: report.unusedWaivers },
     }],
   };
 }

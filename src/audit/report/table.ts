@@ -34,6 +34,8 @@ export function renderTable(report: AuditReport, opts: { verbose?: boolean; allo
   out.push(`hermetic audit — ${report.scope === 'prod' ? 'production' : 'all (production + dev)'} dependencies of ${report.root}`);
   out.push(`${s.packages} packages, ${s.files} JavaScript files (${mib} MiB): ${s.parsed} parsed, ${s.files - s.parsed - s.lexicalOnly - s.parseFailures} without any trigger token, `
     + `${s.lexicalOnly} too large to parse, ${s.parseFailures} unparseable — ${(s.durationMs / 1000).toFixed(1)} s`);
+  out.push(report.lockfile === 'checked' ? 'Lockfile: provenance checked (registry host, https, integrity).'
+    : 'Lockfile: none (npm-shrinkwrap.json, package-lock.json or node_modules/.package-lock.json, v2+) — where the packages came from was NOT checked.');
   out.push('');
 
   const failing = group(report.findings);
@@ -51,7 +53,8 @@ export function renderTable(report: AuditReport, opts: { verbose?: boolean; allo
       const key = `${f.waiver.index}\0${f.packagePath}`;
       byWaiver.set(key, [...(byWaiver.get(key) ?? []), f]);
     }
-    for (const list of byWaiver.values()) {
+    const lists = [...byWaiver.values()].sort((a, b) => (a[0] as WaivedFinding).package.localeCompare((b[0] as WaivedFinding).package) || (a[0] as WaivedFinding).rule.localeCompare((b[0] as WaivedFinding).rule));
+    for (const list of lists) {
       const f = list[0] as WaivedFinding;
       out.push(`  ${`${f.package}@${f.version}`.padEnd(34)} ${f.rule.padEnd(24)} ${list.length} finding(s)`);
       out.push(`          why: ${f.waiver.reason}`);
@@ -72,10 +75,11 @@ export function renderTable(report: AuditReport, opts: { verbose?: boolean; allo
     out.push('');
   }
 
-  if (report.unusedWaivers.length) {
-    out.push(`Waivers that matched nothing in this scope (stale, or for the other scope): ${report.unusedWaivers.map((w) => `#${w.index} ${w.package} ${w.rule}`).join('; ')}`);
-    out.push('');
-  }
+  const list = (status: string): string => report.unusedWaivers.filter((w) => w.status === status).map((w) => `#${w.index} ${w.package} ${w.rule}`).join('; ');
+  const stale = list('stale');
+  if (stale) out.push(`STALE waivers (package audited, waiver matched nothing — remove or fix them): ${stale}`, '');
+  const outOfScope = list('out-of-scope');
+  if (outOfScope && opts.verbose) out.push(`Waivers for packages outside this scope: ${outOfScope}`, '');
 
   out.push(report.ok
     ? `Result: OK — no unwaived finding (${report.waived.length} waived with reasons).`

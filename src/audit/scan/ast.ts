@@ -158,7 +158,11 @@ class FileScan {
         if (node.object.type !== 'Identifier' || isTypeofOperand(node, ancestors)) return;
         const obj = node.object.name;
         const prop = propName(node);
-        if (prop === null) return;
+        if (prop === null) {
+          // globalThis[name]: a global chosen at run time (how obfuscated code reaches fetch).
+          if (GLOBAL_OBJECTS.has(obj)) this.add('dynamic-code', `${obj}[…]`, `${obj}[…] reads a global by a computed name`, node.start);
+          return;
+        }
         if (GLOBAL_OBJECTS.has(obj) && NETWORK_GLOBALS.has(prop)) this.add('network-global', prop, `uses ${obj}.${prop}`, node.start);
         else if (obj === 'navigator' && prop === 'sendBeacon') this.add('network-global', 'sendBeacon', 'uses navigator.sendBeacon', node.start);
       },
@@ -214,6 +218,7 @@ class FileScan {
       const prop = propName(callee);
       const obj = callee.object.type === 'Identifier' ? callee.object.name : '';
       if ((prop === 'binding' || prop === '_linkedBinding') && obj === 'process') this.binding(node, loc);
+      if (prop === 'dlopen' && obj === 'process') this.add('dynamic-code', 'process.dlopen', 'process.dlopen() loads native code from a path chosen at run time', loc);
     } else if (callee.type === 'Identifier' && callee.name === 'internalBinding') this.binding(node, loc);
     this.spawnArgs(node.arguments, loc, callee);
   }

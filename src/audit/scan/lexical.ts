@@ -11,9 +11,10 @@ import type { RuleId } from '../types.js';
 // The closing quote is a lookahead so that it can open the next string ('a''http').
 const QUOTED = /['"`]([@\w.\-/:]{1,214})(?=['"`])/g;
 const GLOBALS_RE = new RegExp(`\\b(?:${[...NETWORK_GLOBALS, 'sendBeacon'].join('|')})\\b`);
-// process.binding / internalBinding; require/import of a computed name; eval / Function;
-// identifiers written with \u escapes (which would hide a name from the other patterns).
-const OTHER_TRIGGERS = /\bbinding\b|[Bb]inding\s*\(|(?:require|import|_load)\s*\(\s*[^'"\s)]|\beval\s*\(|\bFunction\s*\(|\\u[{0-9a-fA-F]/;
+// process.binding / internalBinding / process.dlopen; require/import of a computed name; eval /
+// Function; globalThis[…]; identifiers written with \u escapes (which would hide a name from
+// the other patterns).
+const OTHER_TRIGGERS = /\bdlopen\b|\b(?:globalThis|global|window|self)\s*\[|\bbinding\b|[Bb]inding\s*\(|(?:require|import|_load)\s*\(\s*[^'"\s)]|\beval\s*\(|\bFunction\s*\(|\\u[{0-9a-fA-F]/;
 const PROGRAMS = NETWORK_PROGRAMS.join('|');
 // A string that is a command line starting with a network program ('curl -s …'), or a
 // spawn-like call whose first argument names one.

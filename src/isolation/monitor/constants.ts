@@ -12,3 +12,6 @@ export const MAX_ATTEMPTS_REMEMBERED = 16;
 
 /** Strictness levels in which a single violation terminates a jailed worker. */
 export const ZERO_TOLERANCE = ['strict', 'paranoid'] as const;
+
+/** Pids and jobs remembered as "a detector saw something" (explains namespace-counter growth); oldest forgotten first. */
+export const SEEN_LIMIT = 4096;

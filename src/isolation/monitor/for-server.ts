@@ -77,7 +77,9 @@ export async function createServerMonitor(opts: ServerMonitorOptions): Promise<M
   const ignore = opts.ignore ?? selfTest;
   const scanRules = (): ScanRules => {
     const port = opts.listenPort?.();
-    return { ...(port ? { listenPorts: [port] } : {}), allowLoopbackPorts };
+    // Our own code calling our own API (a self-check) stays on loopback inside the application:
+    // allowed, like the tripwire's own IPC ports. Any other loopback peer is a finding.
+    return port ? { listenPorts: [port], allowLoopbackPorts: [...allowLoopbackPorts, port] } : { allowLoopbackPorts };
   };
   const monitor = createMonitor({
     config: opts.config,

@@ -9,6 +9,7 @@ import { NETWORK_VIOLATION_CODE } from './types.js';
 import { ViolationLedger, processKey, resolveWatched, terminationThreshold } from './policy.js';
 import { culpritOf, eventTypeOf, toSecurityEvent } from './event-map.js';
 import { gracefulTerminate } from './terminate.js';
+import { SEEN_LIMIT } from './constants.js';
 import { isSameProcess, readStat } from './proc/index.js';
 import type { ScanRules } from './proc/index.js';
 import { NetnsCounterSource, ProcScanSource, SeccompSource, TripwireSource, type MonitorSource, type SeccompProbe, type TripwireLike } from './sources/index.js';
@@ -189,22 +190,33 @@ class RuntimeMonitor implements Monitor {
       return { violations: 0, terminated: false };
     }
     this.blockedAttempts++;
-    this.seenPids.add(a.pid);
-    if (a.jobId) this.seenJobs.add(a.jobId);
+    this.remember(a);
     const type = eventTypeOf(a);
     const kindKey = `${type}|${a.detector}`;
     this.attemptsByKind[kindKey] = (this.attemptsByKind[kindKey] ?? 0) + 1;
     const culprit = culpritOf(a);
     this.lastAttempt = { ts: new Date().toISOString(), detector: a.detector, summary: `${type} by ${culprit}` };
 
-    const verdict = this.decide(a, culprit);
+    const { verdict, terminate } = this.decide(a, culprit);
+    // The attempt's row first, then (if this was the last straw) the termination's.
     this.record(toSecurityEvent(a, verdict));
     this.events.emit('attempt', a, verdict);
+    terminate?.();
     return verdict;
   }
 
+  /** Remember that a detector saw something for this pid/job (bounded: oldest forgotten first). */
+  private remember(a: ObservedAttempt): void {
+    for (const [set, v] of [[this.seenPids, a.pid], [this.seenJobs, a.jobId]] as [Set<unknown>, unknown][]) {
+      if (v === undefined) continue;
+      set.delete(v);
+      set.add(v);
+      if (set.size > SEEN_LIMIT) set.delete(set.values().next().value);
+    }
+  }
+
   /** Count the violation against the process it belongs to, and terminate when the threshold is reached. */
-  private decide(a: ObservedAttempt, culprit: string): Verdict {
+  private decide(a: ObservedAttempt, culprit: string): { verdict: Verdict; terminate?: () => void } {
     const r = resolveWatched(this.watched, a.pid, a.jobId, this.opts.procRoot);
     let target: WatchedProcess | null = r.proc;
     let role: TerminationNotice['role'];
@@ -216,23 +228,28 @@ class RuntimeMonitor implements Monitor {
       // A process of our own tree that nobody registered (e.g. a program a dependency started):
       // it is ours to stop, identified by its current start time.
       const st = readStat(a.pid, this.opts.procRoot);
-      if (!st) return { violations: 0, terminated: false };
+      if (!st) return { verdict: { violations: 0, terminated: false } };
       role = 'child';
       target = { pid: a.pid, startTime: st.startTime, role: 'worker', terminate: () => { void gracefulTerminate({ pid: a.pid, startTime: st.startTime, ...(this.opts.procRoot ? { procRoot: this.opts.procRoot } : {}) }, this.opts.config.killGraceMs); } };
     } else {
       // Not attributable to a live registered process (e.g. its pid was reused): record only.
-      return { violations: 0, terminated: false };
+      return { verdict: { violations: 0, terminated: false } };
     }
     const startTime = target?.startTime ?? readStat(a.pid, this.opts.procRoot)?.startTime ?? 0;
     const key = processKey(target?.pid ?? a.pid, startTime);
     const violations = this.ledger.add(key);
     // The server itself is never killed by its own monitor: that would take the UI down and hide
     // the evidence. Its violations are recorded (a server-side hole is critical) and shown.
-    if (role === 'server' || !target) return { violations, terminated: false };
-    if (this.ledger.isTerminated(key)) return { violations, terminated: true };
+    if (role === 'server' || !target) return { verdict: { violations, terminated: false } };
+    if (this.ledger.isTerminated(key)) return { verdict: { violations, terminated: true } };
     const threshold = terminationThreshold(this.opts.config.strictness, this.opts.config.violationThreshold);
-    if (violations < threshold) return { violations, terminated: false };
+    if (violations < threshold) return { verdict: { violations, terminated: false } };
     this.ledger.markTerminated(key);
+    const victim = target;
+    return { verdict: { violations, terminated: true }, terminate: () => this.terminate(victim, role, a, culprit, violations, threshold) };
+  }
+
+  private terminate(target: WatchedProcess, role: TerminationNotice['role'], a: ObservedAttempt, culprit: string, violations: number, threshold: number): void {
     const reason = `${NETWORK_VIOLATION_CODE}: ${culprit} made ${violations} network attempt(s) (threshold ${threshold}, ${this.opts.config.strictness})`;
     try {
       target.terminate(reason);
@@ -248,7 +265,6 @@ class RuntimeMonitor implements Monitor {
       details: { pid: notice.pid, ...(jobId ? { jobId } : {}), role, code: notice.code, culprit, violations, threshold, detector: a.detector, graceMs: this.opts.config.killGraceMs },
     });
     this.events.emit('terminated', notice);
-    return { violations, terminated: true };
   }
 
   state(): MonitorState {

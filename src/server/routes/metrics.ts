@@ -119,11 +119,20 @@ export function registerMetrics(registry: Registry, ctx: AppContext): () => void
     },
   }));
   once(registry, 'hermetic_verification_duration_seconds', () => new Gauge({
-    name: 'hermetic_verification_duration_seconds', help: 'duration of the latest isolation verification', registers: [registry],
+    // Labelled so that it can be absent (an unlabelled gauge always prints a value, 0 by default).
+    name: 'hermetic_verification_duration_seconds', help: 'duration of the latest isolation verification (absent until one ran)', labelNames: ['run'], registers: [registry],
     collect() {
       this.reset();
       const ms = statsOf<IsolationStats>(ctx.isolation)?.lastVerificationMs;
-      if (typeof ms === 'number') this.set(ms / 1000);
+      if (typeof ms === 'number') this.set({ run: 'latest' }, ms / 1000);
+    },
+  }));
+  once(registry, 'hermetic_verifications_total', () => new Counter({
+    name: 'hermetic_verifications_total', help: 'isolation verifications run since start', registers: [registry],
+    collect() {
+      this.reset();
+      const n = statsOf<IsolationStats>(ctx.isolation)?.verifications;
+      if (typeof n === 'number') setCounter(this, n);
     },
   }));
   const cycleHistogram = once(registry, 'hermetic_monitor_cycle_duration_seconds', () => new Histogram({

@@ -7,6 +7,7 @@ import { createMonitor, startTimeOf, NETWORK_VIOLATION_CODE, type MonitorConfig,
 import type { Attempt } from '../../../src/isolation/tripwire/types.js';
 import type { JailAttempt } from '../../../src/isolation/jail/types.js';
 import { memoryStore, startProgram, stopChild } from './monitor-helpers.js';
+import { processTree } from '../../../src/isolation/monitor/proc/index.js';
 
 const cfg = (strictness: MonitorConfig['strictness'] = 'standard'): MonitorConfig => ({ strictness, monitorIntervalMs: 60_000, violationThreshold: 3, killGraceMs: 100 });
 
@@ -50,6 +51,7 @@ test('standard: recorded every time, terminated at the 3rd violation, exactly on
       { ...attempts[0]!.details },
       { detector: 'tripwire', pid: w.pid, jobId: 'job-a', api: 'net.Socket.connect', package: 'evil-telemetry', kind: 'network', host: '192.0.2.10', port: 443, protocol: 'tcp', destination: '192.0.2.10:443', culprit: 'evil-telemetry', violations: 1, terminated: false },
     );
+    assert.deepEqual(store.events.map((e) => e.type), ['network_attempt', 'network_attempt', 'network_attempt', 'process_terminated', 'network_attempt'], 'the last straw is recorded before the termination');
     const term = store.ofType('process_terminated');
     assert.equal(term.length, 1);
     assert.equal(term[0]!.details['code'], 'NETWORK_VIOLATION');
@@ -152,6 +154,26 @@ test('IPC: AttemptMessages from a child are attributed by the channel, not by wh
     child.emit('message', { hermetic: 'attempt', attempt: attempt() });
     assert.equal(store.ofType('network_attempt').length, 1, 'detached: no longer listening');
   });
+});
+
+test('IPC: a message naming a process inside the channel tree (the child of a jail supervisor) is attributed to it', async () => {
+  const sh = await startProgram('sh', ['-c', 'sleep 30; true']);
+  try {
+    let kid: number | undefined;
+    for (let i = 0; i < 100 && !kid; i++) { kid = processTree(sh.pid!).find((p) => p !== sh.pid); if (!kid) await new Promise((r) => setTimeout(r, 10)); }
+    assert.ok(kid);
+    const store = memoryStore();
+    const m = createMonitor({ config: cfg('strict'), store });
+    const reasons: string[] = [];
+    m.watch({ pid: kid, startTime: startTimeOf(kid)!, role: 'worker', terminate: (r) => reasons.push(r) });
+    const channel = Object.assign(new EventEmitter(), { pid: sh.pid! });
+    m.attachChild(channel); // no job id: warm-up, before a job is bound
+    channel.emit('message', { hermetic: 'attempt', attempt: attempt({ pid: kid }) });
+    assert.equal(store.ofType('network_attempt')[0]!.details['pid'], kid);
+    assert.equal(reasons.length, 1, 'the real worker is the one terminated');
+  } finally {
+    await stopChild(sh);
+  }
 });
 
 test('jail: supervisor notifications become seccomp attempts against the registered worker', async () => {

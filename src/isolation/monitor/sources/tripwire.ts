@@ -1,6 +1,7 @@
 // Source 1: tripwire attempts — in this process (onAttempt) and from every Node child that
 // runs the tripwire and sends AttemptMessages over its IPC channel.
 import type { Attempt, AttemptMessage } from '../../tripwire/types.js';
+import { ancestors } from '../proc/index.js';
 import type { AttemptSink, MonitorSource, SourceStatus } from './source.js';
 
 /** The part of the tripwire's public face the monitor uses (src/isolation/tripwire/index.ts). */
@@ -42,13 +43,17 @@ export class TripwireSource implements MonitorSource {
   }
 
   /**
-   * Forward a child's AttemptMessages. The pid and job come from the channel, never from the
-   * message: a child must not be able to get another process blamed (or killed) by lying.
+   * Forward a child's AttemptMessages. The job comes from the channel, and the pid is the
+   * channel's — or the pid the message names if that process is inside the channel's own tree
+   * (a jail supervisor's child is the real worker). A child can never get a process outside its
+   * own tree blamed (or killed) by lying.
    */
   attachChild(child: IpcChild, jobId?: string): () => void {
-    const pid = child.pid;
+    const channelPid = child.pid;
     const onMessage = (m: unknown): void => {
-      if (!isAttemptMessage(m) || pid === undefined) return;
+      if (!isAttemptMessage(m) || channelPid === undefined) return;
+      const claimed = m.attempt.pid;
+      const pid = Number.isInteger(claimed) && claimed !== channelPid && ancestors(claimed).slice(1).includes(channelPid) ? claimed : channelPid;
       const attempt: Attempt = { ...m.attempt, pid, ...(jobId ? { jobId } : {}) };
       this.sink({ detector: 'tripwire', pid, ...(jobId ? { jobId } : {}), tripwire: attempt });
     };
