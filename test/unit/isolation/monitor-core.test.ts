@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
-import { createMonitor, startTimeOf, NETWORK_VIOLATION_CODE, type MonitorConfig, type WatchedProcess, type TerminationNotice } from '../../../src/isolation/monitor/index.js';
+import { createMonitor, selfTestFilter, startTimeOf, NETWORK_VIOLATION_CODE, type MonitorConfig, type WatchedProcess, type TerminationNotice } from '../../../src/isolation/monitor/index.js';
 import type { Attempt } from '../../../src/isolation/tripwire/types.js';
 import type { JailAttempt } from '../../../src/isolation/jail/types.js';
 import { memoryStore, startProgram, stopChild } from './monitor-helpers.js';
@@ -246,4 +246,25 @@ test('a failing store does not stop the monitor; the failures are counted', asyn
     assert.equal(w.reasons.length, 1, 'the policy still acts');
     assert.equal(m.stats().recordFailures, 2, 'the attempt and the termination');
   });
+});
+
+test('self-test attempts (the verifier, on purpose) are neither recorded nor counted; everything else is', () => {
+  const probePid = 2 ** 22 + 11;
+  const isSelfTest = (a: { pid?: number; host?: string; port?: number }): boolean =>
+    a.pid === probePid || (a.pid === process.pid && a.host === '127.0.0.1' && a.port === 5555);
+  const ignore = selfTestFilter(isSelfTest);
+  const store = memoryStore();
+  const m = createMonitor({ config: cfg(), store, ignore });
+  const me = process.pid;
+  assert.deepEqual(m.observe({ detector: 'tripwire', pid: me, tripwire: attempt({ host: '127.0.0.1', port: 5555, pid: me }) }), { violations: 0, terminated: false });
+  m.observe({ detector: 'seccomp', pid: probePid, jail: { pid: probePid, syscall: 'socket', ts: '' } });
+  m.observe({ detector: 'proc-scan', pid: me, summary: { why: 'udp socket', local: '127.0.0.1:5555' } });
+  assert.equal(store.events.length, 0);
+  assert.equal(m.stats().ignored, 3);
+  // Positive control: the same shapes with another port or pid are recorded.
+  m.observe({ detector: 'tripwire', pid: me, tripwire: attempt({ host: '127.0.0.1', port: 5556, pid: me }) });
+  m.observe({ detector: 'proc-scan', pid: me, summary: { why: 'outgoing loopback connection', local: '127.0.0.1:40000', remote: '[::1]:5555' } });
+  m.observe({ detector: 'seccomp', pid: probePid + 1, jail: { pid: probePid + 1, syscall: 'socket', ts: '' } });
+  assert.deepEqual(store.events.map((e) => e.details['detector']), ['tripwire', 'proc-scan', 'seccomp']);
+  assert.equal(m.stats().ignored, 3);
 });
