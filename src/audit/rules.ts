@@ -30,6 +30,11 @@ const RULE_LIST: readonly RuleInfo[] = [
   { id: 'lexical-scan', level: 'note', title: 'File too large to parse', help: 'The file exceeds the parse size limit; only the lexical rules were applied.' },
   { id: 'lockfile-source', level: 'warning', title: 'Lockfile entry not from the registry', help: 'package-lock.json resolves the package from git, plain http or another host, or has no integrity hash: npm ci would download it from elsewhere or unpinned.' },
   { id: 'missing-dependency', level: 'note', title: 'Dependency not installed', help: 'A declared, non-optional dependency could not be resolved from the package folder. For a direct dependency of the audited project this is a warning: what is not installed cannot be audited.' },
+  { id: 'hardcoded-host', level: 'error', title: 'Hard-coded analytics / CDN / registry / model-hub / update host', help: 'A string literal names a host of a known group (subject group:host): analytics means telemetry, a registry or update server means an update check, a CDN or model hub means a runtime download.' },
+  { id: 'host-in-comment', level: 'note', title: 'Known host named in a comment or prose', help: 'A host of a known group appears outside a string literal (comment, documentation, message text): information only.' },
+  { id: 'p2p-url', level: 'error', title: 'P2P URL', help: 'A stun:, turn:, magnet: or udp:// URL literal: WebRTC ICE servers, torrents or UDP trackers.' },
+  { id: 'telemetry-optout-env', level: 'error', title: 'Telemetry opt-out variable read', help: 'The code reads DO_NOT_TRACK, *_TELEMETRY_DISABLED, NO_UPDATE_NOTIFIER, CHECKPOINT_DISABLE or the like: a package that honours one almost surely has telemetry or an update check.' },
+  { id: 'dynamic-access', level: 'warning', title: 'Global reached by a computed name', help: 'globalThis[…] / window[…] with a computed key (e.g. globalThis[\'fe\'+\'tch\']): a way to hide a network call from static analysis.' },
 ];
 
 export const RULES: ReadonlyMap<RuleId, RuleInfo> = new Map(RULE_LIST.map((r) => [r.id, r]));

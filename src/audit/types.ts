@@ -4,6 +4,9 @@
 /** error and warning fail the audit unless waived; a note is information only. */
 export type FindingLevel = 'error' | 'warning' | 'note';
 
+/** Issue 8's policy (see severity.ts); `--fail-on` picks the lowest one that fails. */
+export type Severity = 'critical' | 'high' | 'medium' | 'info';
+
 export type RuleId =
   | 'signature/p2p'
   | 'signature/telemetry'
@@ -24,11 +27,22 @@ export type RuleId =
   | 'parse-failure'
   | 'lexical-scan'
   | 'missing-dependency'
-  | 'lockfile-source';
+  | 'lockfile-source'
+  | 'hardcoded-host'
+  | 'host-in-comment'
+  | 'p2p-url'
+  | 'telemetry-optout-env'
+  | 'dynamic-access';
 
 export interface Finding {
   rule: RuleId;
+  /** SARIF level, derived from the severity. */
   level: FindingLevel;
+  severity: Severity;
+  /** File (or package) reachable from the project's entry points; true when reachability is unknown. */
+  reachable: boolean;
+  /** The package is reachable only through devDependencies. */
+  dev: boolean;
   /** Package name and version (the audited package, not the one it imports). */
   package: string;
   version: string;
@@ -57,6 +71,8 @@ export interface PackageNode {
   relPath: string;
   /** Reachable only through devDependencies of the root. */
   dev: boolean;
+  /** The dependency chain from the project to this package, e.g. ['fastify@5.1.0', 'pino@9.0.0']. */
+  chain: string[];
   /** package.json as parsed (only the fields we read are typed). */
   manifest: PackageManifest;
 }
@@ -100,6 +116,12 @@ export interface AuditOptions {
   maxParseBytes?: number;
   /** Waiver file; null means none. */
   allowFile?: string | null;
+  /** Lowest severity that fails the audit. Default 'high'. */
+  failOn?: Severity;
+  /** Entry files of the project (default: its package.json bin, main and exports). */
+  entries?: string[];
+  /** Today, for waiver expiry (tests pin it). Default: now. */
+  today?: Date;
 }
 
 export interface UnusedWaiver {
@@ -114,17 +136,41 @@ export interface UnusedWaiver {
   status: 'stale' | 'out-of-scope';
 }
 
+export interface ExpiredWaiver {
+  index: number;
+  package: string;
+  rule: string;
+  expires: string;
+}
+
 export interface PackageSummary {
   name: string;
   version: string;
   relPath: string;
   dev: boolean;
   files: number;
+  /** Files of this package reachable from the project's entry points. */
+  reachableFiles: number;
+  chain: string[];
   /** Hosts of URL literals found in the code (information: where the code *could* point). */
   urlHosts: string[];
 }
 
+export interface ReachabilitySummary {
+  /** 'entries': computed from `entries`; 'unknown': no entry point found, everything counts as reachable. */
+  mode: 'entries' | 'unknown';
+  /** Entry files relative to the root. */
+  entries: string[];
+  reachableFiles: number;
+  /** Files whose computed require/import made their whole folder count as reachable. */
+  computedLoads: string[];
+}
+
+/** Bumped whenever a field of the JSON report changes meaning or goes away. */
+export const REPORT_SCHEMA_VERSION = 2;
+
 export interface AuditReport {
+  schemaVersion: typeof REPORT_SCHEMA_VERSION;
   tool: { name: 'hermetic-audit'; version: string };
   root: string;
   scope: 'prod' | 'all';
@@ -132,11 +178,16 @@ export interface AuditReport {
   lockfile: 'checked' | 'absent';
   stats: ScanStats;
   packages: PackageSummary[];
-  /** Findings that fail the audit (error/warning, not waived). */
+  failOn: Severity;
+  reachability: ReachabilitySummary;
+  /** Findings that fail the audit: at or above `failOn`, not waived. */
   findings: Finding[];
   waived: WaivedFinding[];
+  /** Findings below `failOn`, not waived (information). */
   notes: Finding[];
   unusedWaivers: UnusedWaiver[];
-  /** true when `findings` is empty. */
+  /** Waivers past their expiry date: they waive nothing and fail the audit. */
+  expiredWaivers: ExpiredWaiver[];
+  /** true when `findings` and `expiredWaivers` are empty. */
   ok: boolean;
 }

@@ -64,9 +64,24 @@ async function serve(config: Config): Promise<number> {
   const { isSelfTestAttempt } = await import('../isolation/verify/index.js');
   const isolation = serveIsolation(config);
 
+  // Runtime monitor + the jailed conversion pool (issue 5), created with the isolation service.
+  const { createServerMonitor } = await import('../isolation/monitor/index.js');
+  const { spawn: jailSpawn } = await import('../isolation/jail/index.js');
+  const { ConvertService } = await import('../convert/index.js');
+  let jobs: InstanceType<typeof ConvertService> | null = null;
+  const setup = async (ctx: Parameters<typeof isolation.setup>[0]): Promise<() => Promise<void>> => {
+    const stopIsolation = isolation.setup(ctx);
+    const monitor = await createServerMonitor({ config, store: ctx.store, logger: ctx.logger, listenPort: () => ctx.bind?.port });
+    ctx.monitor = monitor;
+    const svc = new ConvertService({ config, spawn: jailSpawn, store: ctx.store, monitor, canConvert: () => isolation.canConvert() });
+    jobs = svc;
+    ctx.jobs = svc;
+    return async () => { await svc.close(); monitor.stop(); stopIsolation(); };
+  };
+
   let server;
   try {
-    server = await startServer(config, { setup: isolation.setup });
+    server = await startServer(config, { setup });
   } catch (e) {
     if (e instanceof StartError) {
       console.error(`hermetic: ${e.message}`);
@@ -81,6 +96,8 @@ async function serve(config: Config): Promise<number> {
     await server.close();
     return refused.exitCode;
   }
+  // Warm the converter pool now that the verdict is known (strict refuses without a kernel layer).
+  (jobs as InstanceType<typeof ConvertService> | null)?.warmUp();
   // Attempts in this process go to the event log. When the runtime monitor is wired it
   // records them itself (with its policy), so they are not recorded twice.
   const unsubscribe = ctx.monitor ? () => {} : tripwire.onAttempt((a) => { if (!isSelfTestAttempt(a)) ctx.store.record(tripwire.eventForAttempt(a)); });

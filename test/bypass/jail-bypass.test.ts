@@ -101,9 +101,12 @@ function assertCombo(t: TestContext, c: ComboOutput): void {
   if (inForce.has('seccomp')) {
     // The supervisor reported the refused socket families (the monitor's witness).
     const fams = new Set(c.attempts.map((a) => `${a.syscall}:${a.family ?? ''}`));
-    for (const f of ['socket:AF_INET', 'socket:AF_INET6', 'connect:AF_UNIX', 'socket:AF_PACKET', 'socket:AF_NETLINK', 'io_uring_setup:']) {
+    for (const f of ['socket:AF_INET', 'socket:AF_INET6', 'connect:AF_UNIX', 'socket:AF_PACKET', 'socket:AF_NETLINK']) {
       assert.ok(fams.has(f), `supervisor did not report ${f}; saw ${[...fams].join(' ')}`);
     }
+    // io_uring_setup is refused in-kernel (ENOSYS, asserted above) without a report: Node >= 24
+    // probes it on every start, so a report would be noise, not a network attempt.
+    assert.ok(!fams.has('io_uring_setup:'), 'io_uring_setup must be refused silently');
   } else {
     assert.equal(c.attempts.length, 0, 'no seccomp layer, yet attempts were reported');
   }

@@ -49,6 +49,28 @@ function stringValue(node: acorn.AnyNode | null | undefined): string | null {
   return null;
 }
 
+/** A string built from literals only ('fe' + 'tch', `fe${'tch'}`): what obfuscation looks like. */
+function foldedString(node: acorn.AnyNode | null | undefined, depth = 0): string | null {
+  if (!node || depth > 20) return null;
+  const plain = stringValue(node);
+  if (plain !== null) return plain;
+  if (node.type === 'BinaryExpression' && node.operator === '+') {
+    const l = foldedString(node.left as acorn.AnyNode, depth + 1);
+    const r = l === null ? null : foldedString(node.right as acorn.AnyNode, depth + 1);
+    return l !== null && r !== null ? l + r : null;
+  }
+  if (node.type === 'TemplateLiteral') {
+    let out = '';
+    for (let i = 0; i < node.quasis.length; i++) {
+      out += node.quasis[i]?.value.cooked ?? '';
+      const e = node.expressions[i];
+      if (e) { const v = foldedString(e as acorn.AnyNode, depth + 1); if (v === null) return null; out += v; }
+    }
+    return out;
+  }
+  return null;
+}
+
 function propName(node: acorn.MemberExpression): string | null {
   if (!node.computed && node.property.type === 'Identifier') return node.property.name;
   if (node.computed) return stringValue(node.property as acorn.AnyNode);
@@ -160,7 +182,11 @@ class FileScan {
         const prop = propName(node);
         if (prop === null) {
           // globalThis[name]: a global chosen at run time (how obfuscated code reaches fetch).
-          if (GLOBAL_OBJECTS.has(obj)) this.add('dynamic-code', `${obj}[…]`, `${obj}[…] reads a global by a computed name`, node.start);
+          if (!GLOBAL_OBJECTS.has(obj)) return;
+          const folded = foldedString(node.property as acorn.AnyNode);
+          const src = this.text.slice(node.start, Math.min(node.end, node.start + 80));
+          this.add('dynamic-access', `${obj}[…]`, `${src} reads a global by a computed name${folded !== null ? ` (= ${obj}.${folded})` : ''}`, node.start);
+          if (folded !== null && NETWORK_GLOBALS.has(folded)) this.add('network-global', folded, `uses ${obj}.${folded} through the computed access ${src}`, node.start);
           return;
         }
         if (GLOBAL_OBJECTS.has(obj) && NETWORK_GLOBALS.has(prop)) this.add('network-global', prop, `uses ${obj}.${prop}`, node.start);

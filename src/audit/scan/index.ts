@@ -1,12 +1,14 @@
 // Scan one file's text: pre-filter, parse (module or script), AST rules; or, for a file
 // too large to parse, the lexical rules with a note saying so.
 import { astFindings, parseSource, type ParseMode } from './ast.js';
+import { hostFindings } from './hosts.js';
 import { hasTrigger, lexicalFindings, urlHosts } from './lexical.js';
 import type { RawFinding } from './raw.js';
 
 export type { RawFinding } from './raw.js';
 export { parseSource } from './ast.js';
 export { hasTrigger } from './lexical.js';
+export { hostFindings, hostGroup, type HostGroup } from './hosts.js';
 
 export interface FileScanOptions {
   /** Grammar to try first (the other is the fallback). */
@@ -14,15 +16,27 @@ export interface FileScanOptions {
   /** Parse even when the pre-filter finds no trigger token. */
   deep: boolean;
   maxParseBytes: number;
+  /**
+   * The file is reachable from the project's entry points. An unreachable file can only ever
+   * be medium or info, so it gets the lexical rules (no parse) unless `deep` is set.
+   */
+  reachable: boolean;
 }
 
 export interface FileScanResult {
   findings: RawFinding[];
-  how: 'parsed' | 'prefiltered' | 'lexical-only' | 'parse-failed';
+  how: 'parsed' | 'prefiltered' | 'lexical-only' | 'parse-failed' | 'unreachable-lexical';
 }
 
 export function scanText(text: string, bytes: number, opts: FileScanOptions, hosts: Set<string>): FileScanResult {
   urlHosts(text, hosts);
+  const r = scanCode(text, bytes, opts);
+  r.findings.push(...hostFindings(text));
+  return r;
+}
+
+function scanCode(text: string, bytes: number, opts: FileScanOptions): FileScanResult {
+  if (!opts.reachable && !opts.deep) return { findings: hasTrigger(text) ? lexicalFindings(text) : [], how: 'unreachable-lexical' };
   if (bytes > opts.maxParseBytes) {
     const findings = lexicalFindings(text);
     findings.push({ rule: 'lexical-scan', subject: 'size', message: `${(bytes / 1048576).toFixed(1)} MiB is over the ${(opts.maxParseBytes / 1048576).toFixed(0)} MiB parse limit: lexical rules only` });

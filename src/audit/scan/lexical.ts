@@ -50,6 +50,8 @@ function lineCol(text: string, index: number): { line: number; column: number } 
 
 const IMPORT_RE = /(?:\brequire\s*\(|\bfrom\s*|\bimport\s*\(?)\s*['"`]([^'"`\n]{1,214})['"`]/g;
 const GLOBAL_USE_RE = new RegExp(`(?:\\bnew\\s+(${[...NETWORK_GLOBALS].join('|')})\\b|\\b(fetch|importScripts)\\s*\\(|\\b(?:${[...GLOBAL_OBJECTS].join('|')})\\.(${[...NETWORK_GLOBALS].join('|')})\\b|\\bnavigator\\.(sendBeacon)\\b)`, 'g');
+// globalThis[expr] where expr is not a single plain string literal.
+const DYNAMIC_GLOBAL_RE = /\b(globalThis|global|window|self)\s*\[(?!\s*['"`][\w$]*['"`]\s*\])/g;
 const SPAWN_RE = /\b(?:exec|execSync|execFile|execFileSync|spawn|spawnSync)\s*\(\s*['"`]([^'"`\n]{1,200})['"`]/g;
 
 /** The lexical version of the AST rules, for files that are not parsed. */
@@ -78,6 +80,10 @@ export function lexicalFindings(text: string): RawFinding[] {
   for (let m = GLOBAL_USE_RE.exec(text); m; m = GLOBAL_USE_RE.exec(text)) {
     const name = (m[1] ?? m[2] ?? m[3] ?? m[4]) as string;
     add({ rule: 'network-global', subject: name, message: `uses ${name} (lexical match)` }, m.index);
+  }
+  DYNAMIC_GLOBAL_RE.lastIndex = 0;
+  for (let m = DYNAMIC_GLOBAL_RE.exec(text); m; m = DYNAMIC_GLOBAL_RE.exec(text)) {
+    add({ rule: 'dynamic-access', subject: `${m[1] as string}[…]`, message: `${m[1] as string}[…] reads a global by a computed name (lexical match)` }, m.index);
   }
   SPAWN_RE.lastIndex = 0;
   for (let m = SPAWN_RE.exec(text); m; m = SPAWN_RE.exec(text)) {

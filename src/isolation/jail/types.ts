@@ -37,14 +37,14 @@ export interface ProbeOptions {
 /** A blocked attempt reported by the supervisor (seccomp user notification). */
 export interface JailAttempt {
   pid: number;
-  syscall: string; // 'socket' | 'socketpair' | 'connect' | 'sendto' | 'sendmsg' | 'io_uring_setup' ...
+  syscall: string; // 'socket' | 'socketpair' | 'connect' | 'sendto' (io_uring is refused in-kernel, unreported)
   family?: string; // 'AF_INET' ...
   type?: string; // 'SOCK_STREAM' ...
   address?: string;
   port?: number;
   path?: string;
   ts: string;
-  /** Error the call got: 'EPERM' (or 'ENOSYS' for io_uring). */
+  /** Error the call got: 'EPERM'. */
   errno?: string;
   /** socket(): protocol number; sendto(): flags (e.g. MSG_FASTOPEN). */
   protocol?: number;

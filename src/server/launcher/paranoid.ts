@@ -126,14 +126,7 @@ export async function launchParanoid(config: Config, opts: LaunchOptions): Promi
 
   const reports = handle.child.stdio[REPORT_FD] as Writable | null;
   reports?.on('error', () => {});
-  let ioUringNoted = false;
   const forward = (a: JailAttempt) => {
-    if (a.syscall === 'io_uring_setup') {
-      // Every Node start (libuv >= Node 24) probes io_uring; refused, it falls back to epoll.
-      if (!ioUringNoted) say('the kernel refuses io_uring in the jailed server (Node probes it at start and falls back to epoll; not a network attempt — further ones are not logged)');
-      ioUringNoted = true;
-      return;
-    }
     say(`the kernel refused ${a.syscall}${a.family ? `(${a.family}${a.type ? `, ${a.type}` : ''})` : ''} by pid ${a.pid} in the jailed server${a.address ? ` → ${a.address}${a.port ? `:${a.port}` : ''}` : ''}`);
     if (reports?.writable) reports.write(`${JSON.stringify(a)}\n`);
   };

@@ -40,10 +40,6 @@ export function serveIsolation(config: Config): ServeIsolation {
       // Paranoid: the kernel's refusals inside this server's jail, forwarded by the launcher.
       state.stopReports = readLauncherReports((a) => {
         if (isSelfTestAttempt({ pid: a.pid })) return;
-        // libuv (Node >= 24) probes io_uring when any Node process starts; the filter refuses it
-        // (io_uring could carry sockets past a socket() filter) and libuv falls back to epoll.
-        // That is not a network attempt; a socket() from the same process would be.
-        if (a.syscall === 'io_uring_setup') return;
         ctx.store.record({ type: 'network_attempt', severity: 'critical', details: { detector: 'seccomp', role: 'server', syscall: a.syscall, family: a.family, type: a.type, address: a.address, port: a.port, pid: a.pid } });
       });
       return () => { service.stop(); state.stopReports?.(); };

@@ -17,6 +17,18 @@ export function guardEvalSource(code: string): string {
 
 type WorkerCtor = typeof workerThreads.Worker;
 
+/**
+ * A worker's explicit execArgv may not carry process-wide V8 options (Worker throws
+ * ERR_WORKER_INVALID_EXEC_ARGV for e.g. --max-old-space-size); those apply to every thread anyway.
+ * Inherited flags are filtered, so a parent started with a heap cap can still start workers.
+ */
+const PROCESS_WIDE_FLAG = /^--(max-old-space-size|max-semi-space-size|max-heap-size|stack-size|v8-pool-size|expose-gc|expose_gc)(=|$)/;
+
+function workerExecArgv(explicit: readonly string[] | undefined): string[] {
+  const base = explicit ?? process.execArgv.filter((a) => !PROCESS_WIDE_FLAG.test(a));
+  return withTripwireExecArgv(base);
+}
+
 export function installWorkerHook(): boolean {
   const wt = workerThreads as unknown as { Worker: WorkerCtor };
   const Original = wt.Worker;
@@ -24,7 +36,7 @@ export function installWorkerHook(): boolean {
   class Worker extends Original {
     constructor(filename: string | URL, options: workerThreads.WorkerOptions = {}) {
       const source = options.eval && typeof filename === 'string' ? guardEvalSource(filename) : filename;
-      super(source, { ...options, execArgv: withTripwireExecArgv(options.execArgv ?? process.execArgv) });
+      super(source, { ...options, execArgv: workerExecArgv(options.execArgv) });
     }
   }
   Object.defineProperty(Worker, 'name', { value: 'Worker' });
