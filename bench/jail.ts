@@ -1,63 +1,162 @@
-// Jail benchmarks (run: npx tsc -p tsconfig.json && node dist/bench/jail.js [runs]).
-// 1. Start-up: median wall time of `node -e 0` plain, under the jail (all layers), and under
-//    `bwrap --unshare-all --die-with-parent` — measured in the same run, printed as ratios.
+// Jail benchmarks (run: npx tsc -p tsconfig.json && node dist/bench/jail.js [rounds]).
+// 1. Start-up: wall time of `node -e 0` plain, under the jail (all layers / no namespaces), and
+//    under `bwrap --unshare-all --die-with-parent` — measured in the same run, printed as ratios.
+//    Also the helper alone (`true`), and the spawn() API path the worker pool really uses.
 // 2. Cost of one blocked attempt (socket(AF_INET) -> EPERM) with the reporting supervisor
 //    (seccomp user notification) and without it (in-kernel EPERM), in microseconds.
-import { spawnSync } from 'node:child_process';
+//
+// How to read it on a shared, noisy machine: every round runs each series once, in a fresh
+// random order (a fixed order lets periodic load hit one series more than another); medians
+// are printed with the median of the per-round differences against the plain series and a
+// bootstrap 95% interval for it — an interval that contains 0 means "no measurable
+// difference at this noise level". CPU time per run (user+sys of the whole tree, from the
+// kernel's accounting of reaped children) does not depend on how loaded the machine is.
+// Every series gets the environment a jailed child really gets (jailEnv): the host's may
+// carry variables such as NODE_EXTRA_CA_CERTS that cost tens of ms per Node start and would
+// pad the baseline, making any overhead look smaller than it is.
+import { spawn as cpSpawn, spawnSync } from 'node:child_process';
+import { openSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { helperPath, helperBuilt } from '../src/isolation/jail/index.js';
+import { helperBuilt, helperPath, jailEnv, probe, spawn as jailSpawn } from '../src/isolation/jail/index.js';
 
-const runs = Number(process.argv[2] ?? 30);
+const rounds = Number(process.argv[2] ?? 30);
 const node = process.execPath;
+const env = jailEnv(process.env);
+// The helper's report/control channel (fd 3): /dev/null read-write, so a read sees EOF. (stdio
+// 'ignore' leaves fds above 2 closed, and the helper refuses a --report-fd that is not open.)
+const devnull = openSync('/dev/null', 'r+');
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)] ?? NaN;
 }
-function time(cmd: string, args: string[]): number | null {
-  const t0 = performance.now();
-  const r = spawnSync(cmd, args, { stdio: 'ignore' });
-  if (r.error || r.status !== 0) return null;
-  return performance.now() - t0;
+function shuffled<T>(xs: T[]): T[] {
+  const a = [...xs];
+  for (let i = a.length - 1; i > 0; i--) { const j = Math.floor(Math.random() * (i + 1)); [a[i], a[j]] = [a[j] as T, a[i] as T]; }
+  return a;
 }
-interface Series { label: string; cmd: string; args: string[]; xs: number[] }
-/** Interleaved (plain, jail, bwrap, plain, ...) so load from other processes hits every series alike. */
-function benchInterleaved(series: Series[]): void {
-  const live = series.filter((s) => {
-    const ok = time(s.cmd, s.args) !== null;
-    if (!ok) console.log(`${s.label.padEnd(40)} unavailable (${s.cmd} failed)`);
-    return ok;
-  });
-  for (let i = 0; i < runs; i++) for (const s of live) { const t = time(s.cmd, s.args); if (t !== null) s.xs.push(t); }
-  for (const s of live) console.log(`${s.label.padEnd(40)} median ${median(s.xs).toFixed(1)} ms over ${s.xs.length} runs`);
+/** Median of the paired differences and its bootstrap 95% interval. */
+function pairedDiff(a: number[], b: number[]): { med: number; lo: number; hi: number } {
+  const n = Math.min(a.length, b.length);
+  const d = Array.from({ length: n }, (_, i) => (a[i] as number) - (b[i] as number));
+  const meds: number[] = [];
+  for (let k = 0; k < 400; k++) meds.push(median(Array.from({ length: n }, () => d[Math.floor(Math.random() * n)] as number)));
+  meds.sort((x, y) => x - y);
+  return { med: median(d), lo: meds[10] ?? NaN, hi: meds[389] ?? NaN };
 }
 
+const clkTck = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
+/** CPU time (ms) of every child this process has reaped so far: /proc/self/stat cutime + cstime. */
+function childrenCpuMs(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(rest[13]) || 0) + (Number(rest[14]) || 0)) * 1000 / clkTck;
+}
+
+interface Series { label: string; cmd: string; args: string[]; wall: number[]; cpuTotal: number; ok: boolean; cpuNote?: string }
+function series(label: string, cmd: string, args: string[], cpuNote?: string): Series {
+  return { label, cmd, args, wall: [], cpuTotal: 0, ok: true, cpuNote };
+}
+function runOnce(s: Series): number | null {
+  const c0 = childrenCpuMs();
+  const t0 = performance.now();
+  const r = spawnSync(s.cmd, s.args, { stdio: ['ignore', 'ignore', 'ignore', devnull], env });
+  const t = performance.now() - t0;
+  if (r.error || r.status !== 0) return null;
+  s.cpuTotal += childrenCpuMs() - c0;
+  return t;
+}
+/** Randomized interleaving; a series that fails its first run is reported unavailable. */
+function benchRounds(all: Series[], n: number): Series[] {
+  const live = all.filter((s) => {
+    s.ok = runOnce(s) !== null;
+    s.cpuTotal = 0;
+    if (!s.ok) console.log(`${s.label.padEnd(44)} unavailable (${s.cmd} failed)`);
+    return s.ok;
+  });
+  for (let i = 0; i < n; i++) {
+    // A series that fails mid-way is dropped from the round-wise pairing (NaN marks it).
+    for (const s of shuffled(live)) s.wall.push(runOnce(s) ?? NaN);
+  }
+  const base = live[0];
+  for (const s of live) {
+    const ok = s.wall.filter((x) => !Number.isNaN(x));
+    const cpu = s.cpuNote ? s.cpuNote : `cpu ${(s.cpuTotal / Math.max(1, ok.length)).toFixed(1)} ms`;
+    let line = `${s.label.padEnd(44)} median ${median(ok).toFixed(1).padStart(6)} ms  ${cpu}`;
+    if (base && s !== base) {
+      const pairs = s.wall.map((x, i) => [x, base.wall[i] as number] as const).filter(([x, y]) => !Number.isNaN(x) && !Number.isNaN(y));
+      const d = pairedDiff(pairs.map((p) => p[0]), pairs.map((p) => p[1]));
+      line += `  vs plain ${d.med >= 0 ? '+' : ''}${d.med.toFixed(1)} ms (95% CI ${d.lo.toFixed(1)}..${d.hi.toFixed(1)})`;
+    }
+    console.log(line);
+  }
+  return live;
+}
+const med = (s: Series | undefined): number | null => {
+  const ok = s?.ok ? s.wall.filter((x) => !Number.isNaN(x)) : [];
+  return ok.length ? median(ok) : null;
+};
+
 if (!helperBuilt()) { console.log('jail helper not built: nothing to measure'); process.exit(1); }
-console.log(`# start-up overhead (${node} ${process.version})`);
+const jailArgs = ['--report-fd', '3', '--'];
+const noNs = ['--no-namespace', '--no-mountns'];
+const bwrapArgs = ['--unshare-all', '--die-with-parent', '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc'];
+// bwrap's pid-namespace init does not pass its child's usage on, so its CPU figure would be bwrap alone.
+const bwrapCpu = 'cpu n/a (not accounted)';
+
+console.log(`# start-up overhead (${node} ${process.version}; ${rounds} rounds, random order; env = jailEnv)`);
 const S: Series[] = [
-  { label: 'node -e 0 (plain)', cmd: node, args: ['-e', '0'], xs: [] },
-  { label: 'node -e 0 (jail, all layers)', cmd: helperPath, args: ['--report-fd', '2', '--', node, '-e', '0'], xs: [] },
-  { label: 'node -e 0 (jail, no namespaces)', cmd: helperPath, args: ['--no-namespace', '--no-mountns', '--report-fd', '2', '--', node, '-e', '0'], xs: [] },
-  { label: 'node -e 0 (bwrap --unshare-all)', cmd: 'bwrap', args: ['--unshare-all', '--die-with-parent', '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', node, '-e', '0'], xs: [] },
+  series('node -e 0 (plain)', node, ['-e', '0']),
+  series('node -e 0 (jail, all layers)', helperPath, [...jailArgs, node, '-e', '0']),
+  series('node -e 0 (jail, no namespaces)', helperPath, [...noNs, ...jailArgs, node, '-e', '0']),
+  series('node -e 0 (bwrap --unshare-all)', 'bwrap', [...bwrapArgs, node, '-e', '0'], bwrapCpu),
 ];
-benchInterleaved(S);
-const m = (i: number): number | null => { const xs = S[i]?.xs ?? []; return xs.length ? median(xs) : null; };
-const [plain, jailed, light, bwrap] = [m(0), m(1), m(2), m(3)];
+benchRounds(S, rounds);
+const [plain, jailed, light, bwrap] = S.map(med);
 if (plain && jailed) console.log(`ratio jail/plain: ${(jailed / plain).toFixed(3)}x (goal <= 1.1x)`);
 if (plain && light) console.log(`ratio jail-without-namespaces/plain: ${(light / plain).toFixed(3)}x`);
 if (bwrap && jailed) console.log(`ratio jail/bwrap: ${(jailed / bwrap).toFixed(3)}x (goal <= 1.0x)`);
+
+console.log('# the helper alone: `true` (what the jail itself costs, without Node)');
+const T: Series[] = [
+  series('true (plain)', 'true', []),
+  series('true (jail, all layers)', helperPath, [...jailArgs, 'true']),
+  series('true (jail, no namespaces)', helperPath, [...noNs, ...jailArgs, 'true']),
+  series('true (bwrap --unshare-all)', 'bwrap', [...bwrapArgs, 'true'], bwrapCpu),
+];
+benchRounds(T, rounds * 3);
+
+console.log('# the spawn() API (what the worker pool uses): await exit of `node -e 0`');
+{
+  probe({ nodePath: node }); // the one-off, cached capability probe is not part of a spawn
+  const run = async (f: () => Promise<unknown>): Promise<number> => { const t0 = performance.now(); await f(); return performance.now() - t0; };
+  const plainSpawn = (): Promise<unknown> => new Promise((resolve) => { const c = cpSpawn(node, ['-e', '0'], { env, stdio: 'ignore' }); c.once('exit', resolve); c.once('error', resolve); });
+  const viaJail = async (disable: ('namespace' | 'mountns')[]): Promise<unknown> => (await jailSpawn(node, ['-e', '0'], { stdio: 'ignore', disable })).exited;
+  const A: [string, () => Promise<unknown>, number[]][] = [
+    ['child_process.spawn (plain)', plainSpawn, []],
+    ['jail.spawn (all layers)', () => viaJail([]), []],
+    ['jail.spawn (no namespaces)', () => viaJail(['namespace', 'mountns']), []],
+  ];
+  for (let i = 0; i < rounds; i++) for (const a of shuffled(A)) a[2].push(await run(a[1]));
+  const base = A[0]?.[2] ?? [];
+  for (const [label, , xs] of A) {
+    let line = `${label.padEnd(44)} median ${median(xs).toFixed(1).padStart(6)} ms`;
+    if (xs !== base) { const d = pairedDiff(xs, base); line += `  vs plain ${d.med >= 0 ? '+' : ''}${d.med.toFixed(1)} ms (95% CI ${d.lo.toFixed(1)}..${d.hi.toFixed(1)})`; }
+    console.log(line);
+  }
+}
 
 console.log('# per blocked attempt: socket(AF_INET, SOCK_DGRAM) in a tight loop');
 const N = 20000;
 const loop = `import ctypes, time\nlibc = ctypes.CDLL(None, use_errno=True)\nt=time.perf_counter()\nfor _ in range(${N}): libc.socket(2, 2, 0)\nprint((time.perf_counter()-t)/${N}*1e6)`;
 function perAttempt(args: string[]): number | null {
-  const r = spawnSync(helperPath, [...args, '--report-fd', '3', '--', 'python3', '-c', loop], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit', 'ignore'] });
+  const r = spawnSync(helperPath, [...args, '--report-fd', '3', '--', 'python3', '-c', loop], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit', devnull] });
   return r.status === 0 ? Number(r.stdout.trim()) : null;
 }
 const base = perAttempt(['--no-seccomp', '--no-landlock', '--no-namespace', '--no-mountns']);
 const silent = perAttempt(['--no-report']);
 const reported = perAttempt([]);
-const fmt = (x: number | null) => (x === null ? 'n/a' : `${x.toFixed(2)} µs`);
+const fmt = (x: number | null): string => (x === null ? 'n/a' : `${x.toFixed(2)} µs`);
 console.log(`no jail (real socket() calls)          ${fmt(base)}`);
 console.log(`seccomp in-kernel EPERM (no report)    ${fmt(silent)}`);
 console.log(`seccomp + supervisor report           ${fmt(reported)}`);

@@ -16,6 +16,7 @@
  *   --no-report          seccomp answers EPERM in-kernel, no supervisor notification
  *   --timeout-ms N       kill the whole tree after N ms
  *   --memory-bytes N     RLIMIT_DATA of the command (heap and private writable mappings)
+ *   --trace              timestamps of each start-up step on stderr (where does the time go?)
  *
  * Process layout:  caller -> supervisor (this program; subreaper; unjailed)
  *                                -> child: layers applied in order, then execve(COMMAND)
@@ -122,9 +123,31 @@ struct opts {
   char **argv;
 };
 
-/* What the child tells the supervisor, one fixed-size packet each (SOCK_SEQPACKET). */
+/* What the child tells the supervisor (SOCK_SEQPACKET). The layer results travel together in
+ * ONE packet, sent just before exec (or at a failure), with the seccomp listener attached: every
+ * packet wakes the supervisor, and on a loaded machine a woken supervisor preempts the child in
+ * the middle of its set-up and the child then waits for a CPU again — one wake-up instead of
+ * five keeps the jail's start-up from scaling with the machine's load. */
 enum { M_LAYER = 1, M_FAIL, M_EXEC_ERR, M_PROBE_SECCOMP };
 struct msg { int kind, layer, ok, err; char text[240]; };
+struct batch { int n; struct msg m[L_COUNT + 1]; };
+
+/* --trace: microseconds since the helper started, per step, on stderr (one write per line). */
+static bool g_trace;
+static struct timespec g_t0;
+static void trace(const char *fmt, ...) {
+  if (!g_trace) return;
+  struct timespec now; clock_gettime(CLOCK_MONOTONIC, &now);
+  long us = (now.tv_sec - g_t0.tv_sec) * 1000000L + (now.tv_nsec - g_t0.tv_nsec) / 1000;
+  char line[256]; va_list ap; va_start(ap, fmt);
+  int n = snprintf(line, sizeof line, "hermetic-jail trace +%ldus [%d] ", us, (int)getpid());
+  if (n > 0 && (size_t)n < sizeof line) n += vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
+  va_end(ap);
+  if (n < 0) return;
+  if ((size_t)n >= sizeof line - 1) n = (int)sizeof line - 2;
+  line[n++] = '\n';
+  ssize_t w = write(2, line, (size_t)n); (void)w;
+}
 
 static int g_landlock_abi;
 
@@ -422,22 +445,28 @@ static int apply_seccomp(bool report, int *listener, char *why, size_t cap) {
   return 0;
 }
 
-static void send_msg(int sock, int kind, int layer, int ok, int err, const char *text) {
-  struct msg m = { .kind = kind, .layer = layer, .ok = ok, .err = err };
-  snprintf(m.text, sizeof m.text, "%s", text ? text : "");
-  while (send(sock, &m, sizeof m, MSG_NOSIGNAL) < 0 && errno == EINTR) {}
+static void batch_add(struct batch *b, int kind, int layer, int ok, int err, const char *text) {
+  if (b->n >= (int)(sizeof b->m / sizeof b->m[0])) return; /* cannot happen: one per layer + one */
+  struct msg *m = &b->m[b->n++];
+  memset(m, 0, sizeof *m);
+  m->kind = kind; m->layer = layer; m->ok = ok; m->err = err;
+  snprintf(m->text, sizeof m->text, "%s", text ? text : "");
 }
 
-static void send_fd(int sock, int fd) {
-  char dummy = 'F';
-  struct iovec iov = { .iov_base = &dummy, .iov_len = 1 };
+/* One packet: the collected messages, plus `fd` (the seccomp listener) when >= 0. */
+static void batch_send(int sock, struct batch *b, int fd) {
+  struct iovec iov = { .iov_base = b, .iov_len = offsetof(struct batch, m) + (size_t)b->n * sizeof b->m[0] };
   union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } u;
   memset(&u, 0, sizeof u);
-  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
-  struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-  c->cmsg_level = SOL_SOCKET; c->cmsg_type = SCM_RIGHTS; c->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(c), &fd, sizeof fd);
+  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+  if (fd >= 0) {
+    mh.msg_control = u.buf; mh.msg_controllen = sizeof u.buf;
+    struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+    c->cmsg_level = SOL_SOCKET; c->cmsg_type = SCM_RIGHTS; c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &fd, sizeof fd);
+  }
   while (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 && errno == EINTR) {}
+  b->n = 0;
 }
 
 static int cmp_int(const void *a, const void *b) { return *(const int *)a - *(const int *)b; }
@@ -475,13 +504,16 @@ static void child_main(const struct opts *o, int sock, const sigset_t *oldmask) 
     signal(SIGTTOU, SIG_IGN); tcsetpgrp(0, getpgrp()); signal(SIGTTOU, SIG_DFL);
   }
   bool in_force[L_COUNT] = { false };
+  struct batch b; b.n = 0;
+  int listener = -1; /* the seccomp notification fd, handed to the supervisor with the batch */
+  trace("child: forked");
   for (int l = 0; l < L_COUNT; l++) {
     if (!o->want[l]) {
-      if (o->require[l]) { send_msg(sock, M_FAIL, l, 0, EINVAL, "layer is both required and disabled"); _exit(125); }
-      send_msg(sock, M_LAYER, l, 0, 0, "disabled by the caller");
+      if (o->require[l]) { batch_add(&b, M_FAIL, l, 0, EINVAL, "layer is both required and disabled"); batch_send(sock, &b, -1); _exit(125); }
+      batch_add(&b, M_LAYER, l, 0, 0, "disabled by the caller");
       continue;
     }
-    int e = 0; int listener = -1;
+    int e = 0;
     if (o->fault[l]) { e = EPERM; snprintf(why, sizeof why, "fault injected (--fault %s): behaving as if the kernel refused it", LAYER_NAMES[l]); }
     else if (l == L_MOUNTNS && !in_force[L_NAMESPACE]) { e = EPERM; snprintf(why, sizeof why, "needs the user namespace layer, which is not in force"); }
     else {
@@ -498,20 +530,24 @@ static void child_main(const struct opts *o, int sock, const sigset_t *oldmask) 
           e = apply_seccomp(o->report, &listener, why, sizeof why); break;
       }
     }
-    if (e && o->require[l]) { send_msg(sock, M_FAIL, l, 0, e, why); _exit(125); }
+    trace("child: %s %s", LAYER_NAMES[l], e ? "failed" : "applied");
+    if (e && o->require[l]) { batch_add(&b, M_FAIL, l, 0, e, why); batch_send(sock, &b, -1); _exit(125); }
     in_force[l] = e == 0;
-    send_msg(sock, M_LAYER, l, e == 0, e, why);
-    if (listener >= 0) { send_fd(sock, listener); close(listener); }
+    batch_add(&b, M_LAYER, l, e == 0, e, why);
   }
   prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
   if (o->probe) {
+    /* The supervisor needs the listener before the test call below, which waits for its answer. */
+    batch_send(sock, &b, listener);
+    if (listener >= 0) close(listener);
     /* End-to-end check of the seccomp path: a real blocked call must come back EPERM (with
      * the supervisor answering, when reporting). */
     if (in_force[L_SECCOMP]) {
       int s = socket(AF_INET, SOCK_DGRAM, 0);
       int e = s < 0 ? errno : 0;
       if (s >= 0) close(s);
-      send_msg(sock, M_PROBE_SECCOMP, L_SECCOMP, e == EPERM, e, e == EPERM ? "socket(AF_INET) answered EPERM" : "socket(AF_INET) was NOT refused");
+      batch_add(&b, M_PROBE_SECCOMP, L_SECCOMP, e == EPERM, e, e == EPERM ? "socket(AF_INET) answered EPERM" : "socket(AF_INET) was NOT refused");
+      batch_send(sock, &b, -1);
     }
     _exit(0);
   }
@@ -522,11 +558,18 @@ static void child_main(const struct opts *o, int sock, const sigset_t *oldmask) 
   /* The supervisor ignores SIGPIPE and blocks signals for its signalfd; neither may leak. */
   signal(SIGPIPE, SIG_DFL);
   sigprocmask(SIG_SETMASK, oldmask, NULL);
+  /* Every layer result in one packet, then the listener leaves this process for good: a jailed
+   * program holding it could answer its own notifications. (close_inherited would close it
+   * too; this makes it explicit.) */
+  batch_send(sock, &b, listener);
+  if (listener >= 0) close(listener);
   close_inherited(o, sock);
+  trace("child: exec %s", o->argv[0]);
   execvp(o->argv[0], o->argv);
   int e = errno;
   snprintf(why, sizeof why, "cannot execute %s: %s", o->argv[0], strerror(e));
-  send_msg(sock, M_EXEC_ERR, -1, 0, e, why);
+  batch_add(&b, M_EXEC_ERR, -1, 0, e, why);
+  batch_send(sock, &b, -1);
   _exit(e == ENOENT ? 127 : 126);
 }
 
@@ -653,7 +696,11 @@ static void handle_notification(int nfd) {
 static char g_ctl[256]; static size_t g_ctl_len;
 static int handle_control(int fd) {
   ssize_t n = read(fd, g_ctl + g_ctl_len, sizeof g_ctl - 1 - g_ctl_len);
-  if (n <= 0) return n == 0 ? -1 : 0;
+  /* EOF, or a descriptor that cannot be read (a write-only --report-fd, e.g. a shell's 2>file):
+   * the channel is closed. Returning "try again" here made poll() report it ready forever and
+   * the supervisor spin a whole CPU for the command's lifetime. */
+  if (n == 0) return -1;
+  if (n < 0) return errno == EINTR || errno == EAGAIN ? 0 : -1;
   g_ctl_len += (size_t)n; g_ctl[g_ctl_len] = 0;
   char *nl;
   while ((nl = strchr(g_ctl, '\n'))) {
@@ -667,18 +714,19 @@ static int handle_control(int fd) {
   return 0;
 }
 
-static int recv_msg(int sock, struct msg *m, int *fd_out) {
+/* One packet from the child: 1 (b filled, *fd_out set when a descriptor came with it), 0 at
+ * EOF (the child exec'd or died), -1 on a malformed packet. */
+static int recv_batch(int sock, struct batch *b, int *fd_out) {
   union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } u;
-  char small[sizeof *m];
-  struct iovec iov = { .iov_base = small, .iov_len = sizeof small };
+  struct iovec iov = { .iov_base = b, .iov_len = sizeof *b };
   struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
   ssize_t n;
   do n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC); while (n < 0 && errno == EINTR);
-  if (n <= 0) return (int)n;
+  if (n <= 0) return n == 0 ? 0 : -1;
   struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-  if (c && c->cmsg_type == SCM_RIGHTS) { memcpy(fd_out, CMSG_DATA(c), sizeof(int)); return 2; }
-  if ((size_t)n != sizeof *m) return -1;
-  memcpy(m, small, sizeof *m);
+  if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) memcpy(fd_out, CMSG_DATA(c), sizeof(int));
+  if ((size_t)n < offsetof(struct batch, m) || b->n < 0 || b->n > (int)(sizeof b->m / sizeof b->m[0]) ||
+      (size_t)n != offsetof(struct batch, m) + (size_t)b->n * sizeof b->m[0]) return -1;
   return 1;
 }
 
@@ -701,6 +749,7 @@ static int exit_code_of(int status) {
 }
 
 int main(int argc, char **argv) {
+  clock_gettime(CLOCK_MONOTONIC, &g_t0);
   struct opts o; memset(&o, 0, sizeof o);
   for (int l = 0; l < L_COUNT; l++) o.want[l] = true;
   o.report = true; o.report_fd = -1;
@@ -712,6 +761,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--probe")) o.probe = true;
     else if (!strncmp(a, "--no-", 5) && layer_index(a + 5) >= 0) o.want[layer_index(a + 5)] = false;
     else if (!strcmp(a, "--no-report")) o.report = false;
+    else if (!strcmp(a, "--trace")) g_trace = true;
     else if ((!strcmp(a, "--require") || !strcmp(a, "--fault")) && v) {
       int l = layer_index(v); if (l < 0) die_usage("unknown layer '%s'", v);
       if (a[2] == 'r') o.require[l] = true; else o.fault[l] = true;
@@ -733,6 +783,9 @@ int main(int argc, char **argv) {
   /* Node's IPC channel (stdio 'ipc') must reach the jailed Node process. */
   const char *chan = getenv("NODE_CHANNEL_FD");
   if (chan && o.n_keep < 60) o.keep[o.n_keep++] = atoi(chan);
+  /* The report fd must exist before we open descriptors of our own: a closed number would be
+   * handed to our signalfd, and "reading the control channel" would then swallow SIGCHLD. */
+  if (o.report_fd >= 0 && fcntl(o.report_fd, F_GETFD) < 0) die_usage("--report-fd %d is not an open descriptor", o.report_fd);
   if (o.report_fd >= 0) g_report_fd = o.report_fd;
   else if (o.probe) g_report_fd = 1;
   g_landlock_abi = landlock_abi();
@@ -763,11 +816,16 @@ int main(int argc, char **argv) {
    * so the caller sees EOF when the command closes them. stderr stays for fatal messages. */
   int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
   if (!o.probe && devnull >= 0) { dup2(devnull, 0); dup2(devnull, 1); }
-  for (int k = 0; k < o.n_keep; k++) if (o.keep[k] > 2 && o.keep[k] != o.report_fd) close(o.keep[k]);
+  for (int k = 0; k < o.n_keep; k++) {
+    int fd = o.keep[k];
+    /* Never one of our own (a kept number that was not open may have been reused by them). */
+    if (fd > 2 && fd != o.report_fd && fd != sfd && fd != sp[0] && fd != g_pidfd && fd != devnull) close(fd);
+  }
+  trace("supervisor: child %d forked", (int)pid);
 
   /* Collect the layer results, the listener fd, then EOF (exec happened) or an exec error. */
   bool inforce[L_COUNT] = { false }; char reasons[L_COUNT][240]; memset(reasons, 0, sizeof reasons);
-  int nfd = -1; struct msg m; int failed_layer = -1; char fail_text[240] = ""; int exec_err = 0; int fail_err = 0;
+  int nfd = -1; struct batch b; int failed_layer = -1; char fail_text[240] = ""; int exec_err = 0; int fail_err = 0;
   int probe_seccomp = -1; char probe_text[240] = "";
   for (;;) {
     struct pollfd pf = { sp[0], POLLIN, 0 };
@@ -781,14 +839,19 @@ int main(int argc, char **argv) {
     }
     if (!(pfs[0].revents & (POLLIN | POLLHUP))) continue;
     int fdin = -1;
-    int r = recv_msg(sp[0], &m, &fdin);
+    int r = recv_batch(sp[0], &b, &fdin);
+    if (fdin >= 0) { if (nfd < 0) nfd = fdin; else close(fdin); }
     if (r <= 0) break;
-    if (r == 2) { nfd = fdin; continue; }
-    if (m.kind == M_LAYER && m.layer >= 0 && m.layer < L_COUNT) { inforce[m.layer] = m.ok; snprintf(reasons[m.layer], 240, "%s", m.text); }
-    else if (m.kind == M_FAIL) { failed_layer = m.layer; fail_err = m.err; snprintf(fail_text, sizeof fail_text, "%s", m.text); }
-    else if (m.kind == M_EXEC_ERR) { exec_err = m.err; snprintf(fail_text, sizeof fail_text, "%s", m.text); }
-    else if (m.kind == M_PROBE_SECCOMP) { probe_seccomp = m.ok; snprintf(probe_text, sizeof probe_text, "%s", m.text); }
+    trace("supervisor: %d message(s)%s from the child", b.n, fdin >= 0 ? " and the seccomp listener" : "");
+    for (int k = 0; k < b.n; k++) {
+      const struct msg *m = &b.m[k];
+      if (m->kind == M_LAYER && m->layer >= 0 && m->layer < L_COUNT) { inforce[m->layer] = m->ok; snprintf(reasons[m->layer], 240, "%.239s", m->text); }
+      else if (m->kind == M_FAIL && m->layer >= 0 && m->layer < L_COUNT) { failed_layer = m->layer; fail_err = m->err; snprintf(fail_text, sizeof fail_text, "%.239s", m->text); }
+      else if (m->kind == M_EXEC_ERR) { exec_err = m->err; snprintf(fail_text, sizeof fail_text, "%.239s", m->text); }
+      else if (m->kind == M_PROBE_SECCOMP) { probe_seccomp = m->ok; snprintf(probe_text, sizeof probe_text, "%.239s", m->text); }
+    }
   }
+  trace("supervisor: child exec'd (or stopped)");
   close(sp[0]);
   for (int l = 0; l < L_COUNT; l++) if (!reasons[l][0]) snprintf(reasons[l], 240, "not reached: the jail stopped before this layer");
 
@@ -826,6 +889,7 @@ int main(int argc, char **argv) {
   size_t l0 = strlen(line);
   snprintf(line + l0, sizeof line - l0, "}\n");
   emit(line);
+  trace("supervisor: started line written");
 
   int tfd = -1;
   if (o.timeout_ms > 0) {
@@ -835,8 +899,10 @@ int main(int argc, char **argv) {
   }
   int status = 0; bool child_done = false; bool ctl_open = o.report_fd >= 0;
   while (!child_done) {
-    struct pollfd p[4] = { { sfd, POLLIN, 0 }, { nfd, POLLIN, 0 }, { tfd, POLLIN, 0 }, { ctl_open ? o.report_fd : -1, POLLIN, 0 } };
-    if (poll(p, 4, -1) < 0) { if (errno == EINTR) continue; break; }
+    /* The pidfd turns readable when the command exits: a second, independent wake-up besides
+     * SIGCHLD on the signalfd. */
+    struct pollfd p[5] = { { sfd, POLLIN, 0 }, { nfd, POLLIN, 0 }, { tfd, POLLIN, 0 }, { ctl_open ? o.report_fd : -1, POLLIN, 0 }, { g_pidfd, POLLIN, 0 } };
+    if (poll(p, 5, -1) < 0) { if (errno == EINTR) continue; break; }
     if (p[1].revents & POLLIN) handle_notification(nfd);
     if (p[1].revents & (POLLHUP | POLLERR)) { close(nfd); nfd = -1; } /* every jailed process is gone */
     if (p[3].revents & (POLLIN | POLLHUP)) { if (handle_control(o.report_fd) < 0) ctl_open = false; }
@@ -855,10 +921,13 @@ int main(int argc, char **argv) {
         if (sig == SIGTERM && getppid() != g_parent) { kill_tree(SIGKILL); }
         else kill(-pid, sig);
       }
+    }
+    if (p[0].revents & POLLIN || p[4].revents & (POLLIN | POLLHUP | POLLERR)) {
       int st; pid_t w;
       while ((w = waitpid(-1, &st, WNOHANG)) > 0) if (w == pid) { status = st; child_done = true; }
     }
   }
+  trace("supervisor: command exited");
   /* The command is done: nothing it started may outlive it. */
   kill_tree(SIGKILL);
   while (waitpid(-1, NULL, 0) > 0 || errno == EINTR) {}
@@ -871,5 +940,6 @@ int main(int argc, char **argv) {
   if (WIFSIGNALED(status)) snprintf(sig, sizeof sig, "%d", WTERMSIG(status));
   snprintf(line, sizeof line, "{\"event\":\"exit\",\"code\":%d,\"signal\":%s}\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1, sig);
   emit(line);
+  trace("supervisor: exit line written");
   return exit_code_of(status);
 }

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { RULE_IDS } from './rules.js';
-import type { Finding, UnusedWaiver, WaivedFinding } from './types.js';
+import type { ExpiredWaiver, Finding, UnusedWaiver, WaivedFinding } from './types.js';
 
 export class AllowlistError extends Error {
   readonly code = 'AUDIT_ALLOWLIST_INVALID';
@@ -21,6 +21,8 @@ const waiverSchema = z.object({
   paths: z.array(z.string().min(1)).min(1).optional(),
   subjects: z.array(z.string().min(1)).min(1).optional(),
   versions: z.array(z.string().min(1)).min(1).optional(),
+  /** YYYY-MM-DD: from the day after, the waiver waives nothing and the audit fails until it is re-reviewed. */
+  expires: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expires is a date, YYYY-MM-DD').refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)), 'expires is not a real date').optional(),
 }).strict();
 
 const fileSchema = z.object({
@@ -66,23 +68,31 @@ export interface WaiverOutcome {
   failing: Finding[];
   waived: WaivedFinding[];
   unused: UnusedWaiver[];
+  expired: ExpiredWaiver[];
+}
+
+/** Expired: the whole expiry day is still valid (UTC). */
+export function isExpired(w: Waiver, today: Date): boolean {
+  return w.expires !== undefined && Date.parse(`${w.expires}T23:59:59.999Z`) < today.getTime();
 }
 
 /**
  * Split error/warning findings into failing and waived; list waivers that matched nothing,
  * telling stale ones (package audited, nothing matched) from out-of-scope ones.
  */
-export function applyWaivers(findings: Finding[], waivers: Waiver[], auditedPackages: ReadonlySet<string> = new Set(findings.map((f) => f.package))): WaiverOutcome {
+export function applyWaivers(findings: Finding[], waivers: Waiver[], auditedPackages: ReadonlySet<string> = new Set(findings.map((f) => f.package)), today: Date = new Date()): WaiverOutcome {
   const used = new Set<number>();
   const failing: Finding[] = [];
   const waived: WaivedFinding[] = [];
+  const expired = waivers.flatMap((w, index) => isExpired(w, today) ? [{ index, package: w.package, rule: w.rule, expires: w.expires as string }] : []);
+  const expiredIdx = new Set(expired.map((e) => e.index));
   for (const f of findings) {
-    const index = waivers.findIndex((w) => waiverMatches(w, f));
+    const index = waivers.findIndex((w, i) => !expiredIdx.has(i) && waiverMatches(w, f));
     if (index < 0) { failing.push(f); continue; }
     used.add(index);
     waived.push({ ...f, waiver: { reason: (waivers[index] as Waiver).reason, index } });
   }
-  const unused = waivers.flatMap((w, index) => used.has(index) ? []
+  const unused = waivers.flatMap((w, index) => used.has(index) || expiredIdx.has(index) ? []
     : [{ index, package: w.package, rule: w.rule, status: auditedPackages.has(w.package) ? 'stale' as const : 'out-of-scope' as const }]);
-  return { failing, waived, unused };
+  return { failing, waived, unused, expired };
 }

@@ -6,4 +6,6 @@ export { RULES, RULE_IDS, ruleInfo, type RuleInfo } from './rules.js';
 export { renderTable, renderRules } from './report/table.js';
 export { renderJson } from './report/json.js';
 export { renderSarif, type SarifLog } from './report/sarif.js';
+export { SEVERITIES, severityOf, severityRank, levelOf } from './severity.js';
+export { REPORT_SCHEMA_VERSION } from './types.js';
 export type * from './types.js';

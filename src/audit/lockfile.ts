@@ -60,7 +60,7 @@ export function checkLockfile(rootDir: string, prod: boolean): Finding[] | null 
     if (!key.includes('node_modules/') || e.link || e.inBundle || (prod && e.dev)) continue;
     const name = e.name ?? nameFromKey(key);
     // The location is the lockfile itself (packagePath '.' is the audited root).
-    const at = { rule: 'lockfile-source' as const, level: 'warning' as const, package: name, version: e.version ?? '', packagePath: '.', file };
+    const at = { rule: 'lockfile-source' as const, level: 'warning' as const, severity: 'info' as const, reachable: true, dev: e.dev === true, package: name, version: e.version ?? '', packagePath: '.', file };
     if (e.resolved) {
       let problem: string | null = null;
       if (/^(?:git\+|git:|github:|gitlab:|bitbucket:)/.test(e.resolved)) problem = 'resolved from a git repository';

@@ -17,7 +17,8 @@ const DOWNLOADERS: ReadonlyArray<{ re: RegExp; what: string }> = [
 
 function finding(pkg: PackageNode, rule: RuleId, message: string, subject?: string): Finding {
   return {
-    rule, level: ruleInfo(rule).level, package: pkg.name, version: pkg.version, packagePath: pkg.relPath,
+    // Severity, level and reachability are settled by the audit once reachability is known.
+    rule, level: ruleInfo(rule).level, severity: 'info', reachable: true, dev: pkg.dev, package: pkg.name, version: pkg.version, packagePath: pkg.relPath,
     message, ...(subject !== undefined ? { subject } : {}),
   };
 }

@@ -35,6 +35,7 @@ const RULE_LIST: readonly RuleInfo[] = [
   { id: 'p2p-url', level: 'error', title: 'P2P URL', help: 'A stun:, turn:, magnet: or udp:// URL literal: WebRTC ICE servers, torrents or UDP trackers.' },
   { id: 'telemetry-optout-env', level: 'error', title: 'Telemetry opt-out variable read', help: 'The code reads DO_NOT_TRACK, *_TELEMETRY_DISABLED, NO_UPDATE_NOTIFIER, CHECKPOINT_DISABLE or the like: a package that honours one almost surely has telemetry or an update check.' },
   { id: 'dynamic-access', level: 'warning', title: 'Global reached by a computed name', help: 'globalThis[…] / window[…] with a computed key (e.g. globalThis[\'fe\'+\'tch\']): a way to hide a network call from static analysis.' },
+  { id: 'runtime-download-default', level: 'error', title: 'Remote download enabled by default', help: 'A library default that fetches models or code at run time (e.g. transformers.js, whose allowRemoteModels defaults to true): the download happens unless every caller turns it off.' },
 ];
 
 export const RULES: ReadonlyMap<RuleId, RuleInfo> = new Map(RULE_LIST.map((r) => [r.id, r]));

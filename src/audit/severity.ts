@@ -17,7 +17,7 @@ type RuleClass = 'critical' | 'high' | 'install' | 'capability' | 'warning' | 'i
 const CLASS: Record<RuleId, RuleClass> = {
   'signature/p2p': 'critical', 'signature/telemetry': 'critical', 'signature/update_check': 'critical',
   'signature/connectivity_probe': 'critical', 'signature/runtime_download': 'critical',
-  'p2p-import': 'critical', 'p2p-url': 'critical', 'telemetry-optout-env': 'critical', 'hardcoded-host': 'critical',
+  'p2p-import': 'critical', 'p2p-url': 'critical', 'telemetry-optout-env': 'critical', 'hardcoded-host': 'critical', 'runtime-download-default': 'critical',
   'network-module': 'high', 'network-global': 'high', 'network-program': 'high', 'native-addon': 'high',
   'install-script': 'install', 'runtime-download': 'install', 'lockfile-source': 'install',
   'child-process': 'capability', 'dynamic-code': 'capability',

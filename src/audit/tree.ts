@@ -2,7 +2,7 @@
 // from each package folder, look in ./node_modules/NAME, then in every parent folder's
 // node_modules. Walking the graph (rather than listing node_modules) gives the real
 // production/dev split and also finds dependencies hoisted above the audited root.
-import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import type { Finding, PackageManifest, PackageNode } from './types.js';
 
@@ -25,6 +25,24 @@ export function readManifest(dir: string): PackageManifest {
   } catch (e) {
     throw new ManifestError(`invalid ${file}: ${(e as Error).message}`);
   }
+}
+
+/**
+ * The root's manifest; for a folder with node_modules but no package.json (a global install
+ * prefix such as /usr/lib, or a tool folder), a stand-in that depends on every installed
+ * top-level package, so `--dir` can audit any node_modules.
+ */
+export function readRootManifest(dir: string): PackageManifest {
+  if (existsSync(join(dir, 'package.json')) || !isDir(join(dir, 'node_modules'))) return readManifest(dir);
+  const deps: Record<string, string> = {};
+  const nm = join(dir, 'node_modules');
+  for (const name of readdirSync(nm)) {
+    if (name.startsWith('.')) continue;
+    if (name.startsWith('@')) {
+      for (const sub of readdirSync(join(nm, name))) if (!sub.startsWith('.')) deps[`${name}/${sub}`] = '*';
+    } else deps[name] = '*';
+  }
+  return { name: `(node_modules of ${dir})`, version: '', dependencies: deps };
 }
 
 function isDir(p: string): boolean {
@@ -78,7 +96,7 @@ export interface DependencyGraph {
  */
 export function buildGraph(root: string, prod: boolean): DependencyGraph {
   const rootDir = realpathSync(root);
-  const rootManifest = readManifest(rootDir);
+  const rootManifest = readRootManifest(rootDir);
   const byDir = new Map<string, PackageNode>();
   const missing: Finding[] = [];
   const rel = (d: string): string => relative(rootDir, d).split(sep).join('/') || '.';
@@ -87,6 +105,7 @@ export function buildGraph(root: string, prod: boolean): DependencyGraph {
   const visit = (starts: Edge[], dev: boolean): void => {
     const queue: Array<{ edge: Edge; from: string; fromNode: PackageNode | null }> =
       starts.map((edge) => ({ edge, from: rootDir, fromNode: null }));
+    // Breadth-first, so the chain recorded for a package is a shortest one.
     while (queue.length) {
       const { edge, from, fromNode } = queue.shift() as (typeof queue)[number];
       const dir = resolvePackageDir(edge.name, from);
@@ -95,7 +114,7 @@ export function buildGraph(root: string, prod: boolean): DependencyGraph {
           // A direct dependency of the root that is not installed fails the audit: what is not
           // on disk cannot be vouched for (an empty node_modules must not look "clean").
           missing.push({
-            rule: 'missing-dependency', level: fromNode ? 'note' : 'warning',
+            rule: 'missing-dependency', level: fromNode ? 'note' : 'error', severity: fromNode ? 'info' : 'high', reachable: true, dev,
             package: fromNode?.name ?? rootManifest.name ?? '(root)', version: fromNode?.version ?? rootManifest.version ?? '',
             packagePath: fromNode ? fromNode.relPath : '.', message: `dependency '${edge.name}' is declared but not installed${fromNode ? '' : ' — it cannot be audited (install dependencies first, e.g. npm ci)'}`, subject: edge.name,
           });
@@ -111,6 +130,7 @@ export function buildGraph(root: string, prod: boolean): DependencyGraph {
         name: manifest.name ?? edge.name,
         version: manifest.version ?? '0.0.0',
         dir, relPath: rel(dir), dev, manifest,
+        chain: [...(fromNode?.chain ?? []), `${manifest.name ?? edge.name}@${manifest.version ?? '0.0.0'}`],
       };
       byDir.set(dir, node);
       for (const e of runtimeEdges(manifest)) queue.push({ edge: e, from: dir, fromNode: node });

@@ -32,7 +32,8 @@ export type RuleId =
   | 'host-in-comment'
   | 'p2p-url'
   | 'telemetry-optout-env'
-  | 'dynamic-access';
+  | 'dynamic-access'
+  | 'runtime-download-default';
 
 export interface Finding {
   rule: RuleId;
@@ -52,6 +53,8 @@ export interface Finding {
   file?: string;
   line?: number;
   column?: number;
+  /** Evidence: the source line at line:column, one line, at most ~120 characters. */
+  snippet?: string;
   /** What was seen, e.g. `require('http')` or `postinstall: node install.js`. */
   message: string;
   /** The thing itself (module specifier, global name, script name) for grouping and waivers. */
@@ -101,6 +104,8 @@ export interface ScanStats {
   /** Files too large to parse: scanned with the lexical rules only (each also gets a note). */
   lexicalOnly: number;
   parseFailures: number;
+  /** Files no entry point reaches: lexical rules only (they can only be medium or info). */
+  unreachableLexical: number;
   bytes: number;
   durationMs: number;
 }
@@ -120,6 +125,10 @@ export interface AuditOptions {
   failOn?: Severity;
   /** Entry files of the project (default: its package.json bin, main and exports). */
   entries?: string[];
+  /** Folder for the opt-in cache of AST findings (keyed by content hash and rule fingerprint); null/absent: no cache. */
+  cacheDir?: string | null;
+  /** Skip the reachability analysis: every file counts as reachable and gets the full scan (the pre-reachability audit). */
+  assumeReachable?: boolean;
   /** Today, for waiver expiry (tests pin it). Default: now. */
   today?: Date;
 }

@@ -1,12 +1,12 @@
 // `hermetic audit`: the dependency audit of an installed tree (by default Hermetic's own).
 // Reads files only: no network, no child processes, nothing is installed or executed.
 import { existsSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { EXIT, UsageError, type Command } from './command.js';
 import { packageRoot } from '../version.js';
-import { AllowlistError, ManifestError, renderJson, renderRules, renderSarif, renderTable, runAuditParallel } from '../audit/index.js';
+import { AllowlistError, ManifestError, SEVERITIES, renderJson, renderRules, renderSarif, renderTable, runAuditParallel, type Severity } from '../audit/index.js';
 
 const usage = `Usage: hermetic audit [options]
 
@@ -16,8 +16,17 @@ net/tls/http(s)/http2/dgram/dns and HTTP clients; fetch/WebSocket/XMLHttpRequest
 network programs started through child_process. It only reads files.
 
 Options:
-  --prod               production dependencies only (default: production + dev)
-  --root DIR           project to audit (default: this Hermetic installation, ${packageRoot})
+  --prod               production dependencies only
+  --all                production + dev dependencies (the default)
+  --fail-on LEVEL      lowest severity that fails: critical, high (default), medium or info
+  --dir PATH           audit another project: its folder, or its node_modules folder; without a
+                       package.json every installed package counts (e.g. --dir /usr/lib/node_modules)
+  --root DIR           same as --dir (default: this Hermetic installation, ${packageRoot})
+  --entry FILE         the project's entry file (repeatable; default: package.json bin, main, exports)
+  --cache DIR          remember AST findings of unchanged files in DIR (keyed by content hash and
+                       rule code; off by default, so a plain audit writes nothing), e.g.
+                       --cache node_modules/.cache/hermetic-audit
+  --assume-reachable   skip the reachability analysis: every file counts as reachable (slower, stricter)
   --format FMT         table (default), json or sarif (SARIF 2.1.0)
   --json, --sarif      shorthands for --format json / --format sarif
   -o, --output FILE    write the report to FILE instead of standard output
@@ -30,6 +39,13 @@ Options:
   --verbose            list every waived finding, every note and the URL hosts seen
   --rules              list the rules and exit
 
+Severity: critical — telemetry, update check, P2P or runtime download reachable from the
+project's entry points; high — install script, or network builtin/global/native code reachable
+in production; medium — the same in dev-only packages or unreachable files; info — URLs in
+comments, what static analysis could not follow. Reachability follows require, import,
+import(), require.resolve and worker paths with literal names from the entry points; a
+computed name makes its whole folder count as reachable.
+
 What is audited: every package reachable from ROOT/package.json (found the way Node resolves
 them), their package.json scripts, native code and JavaScript (.js/.mjs/.cjs and #!node
 scripts), and package-lock.json provenance. ROOT's own code is not audited.
@@ -38,7 +54,8 @@ Waivers (audit-allow.json): {"waivers": [{"package": "NAME", "rule": "RULE", "re
 in a sentence", "paths": ["test/"], "subjects": ["http"], "versions": ["1.2.3"]}]} — one
 package and one rule each, no wildcards; paths/subjects/versions are optional narrowing.
 
-Exit codes: 0 no unwaived finding, 1 unwaived findings, 2 usage or waiver-file error.`;
+Exit codes: 0 no unwaived finding at or above --fail-on, 1 such findings (or an expired
+waiver), 2 usage or waiver-file error.`;
 
 export const command: Command = {
   name: 'audit',
@@ -50,7 +67,8 @@ export const command: Command = {
       ({ values } = parseArgs({
         args: argv, allowPositionals: false, strict: true,
         options: {
-          prod: { type: 'boolean' }, root: { type: 'string' }, format: { type: 'string' },
+          prod: { type: 'boolean' }, all: { type: 'boolean' }, 'fail-on': { type: 'string' }, dir: { type: 'string' },
+          entry: { type: 'string', multiple: true }, 'assume-reachable': { type: 'boolean' }, cache: { type: 'string' }, root: { type: 'string' }, format: { type: 'string' },
           json: { type: 'boolean' }, sarif: { type: 'boolean' }, output: { type: 'string', short: 'o' },
           allow: { type: 'string' }, 'no-allow': { type: 'boolean' }, deep: { type: 'boolean' },
           'max-parse-mb': { type: 'string' }, verbose: { type: 'boolean' }, rules: { type: 'boolean' }, jobs: { type: 'string' },
@@ -73,16 +91,27 @@ export const command: Command = {
     // Default 1: on a busy 2-core machine worker threads measured slower (bench/audit.ts).
     const jobs = values.jobs === undefined ? 1 : Number(values.jobs);
     if (!Number.isInteger(jobs) || jobs < 1 || jobs > availableParallelism() * 4) throw new UsageError(`--jobs must be a whole number from 1 to ${availableParallelism() * 4}`);
-    const root = resolve(values.root ?? packageRoot);
-    if (!existsSync(join(root, 'package.json'))) throw new UsageError(`${root} has no package.json`);
+    if (values.prod && values.all) throw new UsageError('--prod and --all exclude each other');
+    if (values.dir && values.root) throw new UsageError('--dir and --root are the same option; give one');
+    const failOn = (values['fail-on'] ?? 'high') as Severity;
+    if (!SEVERITIES.includes(failOn)) throw new UsageError(`--fail-on must be one of ${[...SEVERITIES].reverse().join(', ')}`);
+    let root = resolve(values.dir ?? values.root ?? packageRoot);
+    // --dir some/project/node_modules means the project that folder belongs to.
+    if (basename(root) === 'node_modules' && !existsSync(join(root, 'package.json'))) root = dirname(root);
+    // Without a package.json, every package installed in ROOT/node_modules is audited (e.g. a global prefix).
+    if (!existsSync(join(root, 'package.json')) && !existsSync(join(root, 'node_modules'))) throw new UsageError(`${root} has neither package.json nor node_modules (give the project folder, or its node_modules)`);
     const defaultAllow = join(root, 'audit-allow.json');
     const allowFile = values['no-allow'] ? null : values.allow ? resolve(values.allow) : existsSync(defaultAllow) ? defaultAllow : null;
 
     let report;
     try {
-      report = await runAuditParallel({ root, prod: values.prod === true, deep: values.deep === true, allowFile, ...(maxParseBytes ? { maxParseBytes } : {}) }, jobs);
+      report = await runAuditParallel({
+        root, prod: values.prod === true, deep: values.deep === true, allowFile, failOn, assumeReachable: values['assume-reachable'] === true,
+        ...(values.cache ? { cacheDir: resolve(values.cache) } : {}),
+        ...(values.entry?.length ? { entries: values.entry } : {}), ...(maxParseBytes ? { maxParseBytes } : {}),
+      }, jobs);
     } catch (e) {
-      if (e instanceof AllowlistError || e instanceof ManifestError) {
+      if (e instanceof AllowlistError || e instanceof ManifestError || (e instanceof Error && /^entry .* does not exist$/.test(e.message))) {
         process.stderr.write(`hermetic audit: ${e.message}\n`);
         return EXIT.USAGE;
       }

@@ -1,6 +1,7 @@
 // `hermetic serve`: configuration → tripwire (before any other module is loaded, so nothing
 // imported later can open a connection unseen) → store → app → listen on loopback.
 import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
 import { loadConfig, type Config } from '../config/index.js';
 import { EXIT, UsageError, type Command } from './command.js';
 
@@ -15,6 +16,7 @@ Options:
   --allow-non-loopback   serve on a non-loopback --host anyway (recorded as a critical event)
   --strictness L         standard | strict | paranoid
   --data-dir D           where the database, token and config.json live
+  --converters DIR       folder of user converter modules (default <data dir>/converters)
   --log-level L          fatal | error | warn | info | debug | trace | silent
   -h, --help             this text
 
@@ -38,6 +40,7 @@ export function parseServeFlags(argv: string[]): Record<string, unknown> {
         strictness: { type: 'string' },
         'data-dir': { type: 'string' },
         'log-level': { type: 'string' },
+        converters: { type: 'string' },
       },
     }));
   } catch (e) {
@@ -50,6 +53,7 @@ export function parseServeFlags(argv: string[]): Record<string, unknown> {
     strictness: values.strictness,
     dataDir: values['data-dir'],
     logLevel: values['log-level'],
+    convertersDir: typeof values.converters === 'string' ? resolve(values.converters) : undefined,
   };
 }
 

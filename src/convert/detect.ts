@@ -20,7 +20,7 @@ export interface Declared {
   name?: string | null;
 }
 
-function extOfName(name: string | null | undefined): string | null {
+export function extOfName(name: string | null | undefined): string | null {
   if (!name) return null;
   const m = /\.([A-Za-z0-9]{1,10})$/.exec(name);
   return m?.[1] ?? null;
@@ -53,13 +53,22 @@ export async function detectFormat(data: Buffer, declared: Declared = {}): Promi
   const claimed = toFormatId(claimedRaw);
   if (declared.format && !claimed) throw new ConvertError('UNSUPPORTED_FORMAT', `unknown input format '${declared.format}'`);
   const ft = await fileTypeFromBuffer(data);
+  // DOCX/XLSX are ZIPs; file-type names them only when it finds their marker entries early. A
+  // ZIP declared as one of them goes to that converter, whose archive guard (entries, sizes,
+  // ratio) and parser decide — so a bomb dressed as a DOCX is ARCHIVE_BOMB, not "unsupported".
+  if (ft?.ext === 'zip' && (claimed === 'docx' || claimed === 'xlsx')) return claimed;
   if (ft && !TEXTUAL.has(ft.ext)) {
     const found = BINARY[ft.ext];
     if (!found) throw new ConvertError('UNSUPPORTED_FORMAT', `the input is ${ft.mime}, which Hermetic does not convert`, { detected: ft.mime });
     if (claimed && claimed !== found) throw new ConvertError('FORMAT_MISMATCH', `the input was declared ${claimed} but its content is ${found}`, { declared: claimed, detected: found });
     return found;
   }
-  if (looksBinary(data)) throw new ConvertError('UNSUPPORTED_FORMAT', 'the input is binary data of an unknown type');
+  if (looksBinary(data)) {
+    // Declared as something we read, but no signature matches: corrupt or truncated, say so.
+    if (claimed && !FORMATS[claimed].text) throw new ConvertError('INVALID_INPUT', `the input is not a readable ${claimed} file (corrupt or truncated)`, { declared: claimed });
+    if (claimed) throw new ConvertError('INVALID_INPUT', `the input was declared ${claimed} (text) but is not valid UTF-8 text`, { declared: claimed });
+    throw new ConvertError('UNSUPPORTED_FORMAT', 'the input is binary data of an unknown type');
+  }
   if (claimed) {
     if (!FORMATS[claimed].text) throw new ConvertError('FORMAT_MISMATCH', `the input was declared ${claimed} but its content is text`, { declared: claimed, detected: 'text' });
     return claimed;

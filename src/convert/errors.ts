@@ -23,6 +23,7 @@ export const CONVERT_ERRORS = {
   JOB_NOT_FOUND: 404,
   RESULT_NOT_READY: 409,
   RESULT_GONE: 410,
+  CANCELLED: 409,
 } as const;
 
 export type ConvertErrorCode = keyof typeof CONVERT_ERRORS;

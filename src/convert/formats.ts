@@ -17,6 +17,8 @@ export const FORMATS = {
   md: { mediaType: 'text/markdown; charset=utf-8', ext: 'md', text: true },
   html: { mediaType: 'text/html; charset=utf-8', ext: 'html', text: true },
   txt: { mediaType: 'text/plain; charset=utf-8', ext: 'txt', text: true },
+  /** Output only: several results in one archive (PDF split, batch downloads). */
+  zip: { mediaType: 'application/zip', ext: 'zip', text: false },
 } as const;
 
 export type FormatId = keyof typeof FORMATS;
@@ -46,4 +48,10 @@ export function mediaTypeOf(f: FormatId): string {
 
 export function extOf(f: FormatId): string {
   return FORMATS[f].ext;
+}
+
+/** The format a file name's extension names, or null (a hint only: the content decides). */
+export function formatOfName(name: string | null | undefined): FormatId | null {
+  const m = name ? /\.([A-Za-z0-9]{1,10})$/.exec(name) : null;
+  return m ? toFormatId(m[1]) : null;
 }

@@ -28,12 +28,15 @@ export function createJobFolder(root: string): JobFolder {
   return { root: dir, inDir, outDir };
 }
 
-/** Put the input in place under a fixed name (the user's name never touches the disk), then seal in/. */
-export function writeInput(f: JobFolder, data: Buffer): string {
-  const file = join(f.inDir, 'input');
-  writeFileSync(file, data, { mode: 0o400, flag: 'wx' });
+/** Put the input(s) in place under fixed names (the user's names never touch the disk), then seal in/. */
+export function writeInput(f: JobFolder, data: Buffer, more: readonly Buffer[] = []): string[] {
+  const files = [data, ...more].map((d, i) => {
+    const file = join(f.inDir, i === 0 ? 'input' : `input-${i}`);
+    writeFileSync(file, d, { mode: 0o400, flag: 'wx' });
+    return file;
+  });
   chmodSync(f.inDir, 0o500);
-  return file;
+  return files;
 }
 
 /** Check the worker's output: a regular file (not a symlink) directly in out/, within the cap. */

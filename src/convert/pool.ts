@@ -1,7 +1,9 @@
-// The warm, single-use worker pool. `size` workers are kept started and ready (converter
-// modules imported) inside the jail; each is handed exactly one job and then killed; a
-// replacement is spawned as soon as one is taken. Spawn failures are not hidden: waiting jobs
-// fail with the reason (ISOLATION_INSUFFICIENT when the jail refused a required layer).
+// The warm, single-use worker pool, per family (families.ts). Workers are kept started and ready
+// (their family's converter modules imported) inside the jail; each is handed exactly one job
+// and then killed; a replacement is spawned as soon as one is taken. How many are kept warm per
+// family follows demand (a decaying count of recent jobs, shared out over `size`), with one each
+// for the common families from the start. Spawn failures are not hidden: waiting jobs fail with
+// the reason (ISOLATION_INSUFFICIENT when the jail refused a required layer).
 import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -12,12 +14,16 @@ import { ConvertError } from './errors.js';
 import { createJobFolder, removeJobFolder, type JobFolder } from './jobdir.js';
 import { isReady, type ReadyMessage } from './protocol.js';
 import { processStartTime } from './proc.js';
+import { COMMON_FAMILIES, FAMILIES, type Family } from './families.js';
 
 /** jail.spawn (or anything with its contract). */
 export type JailSpawn = (cmd: string, args: string[], opts: JailSpawnOptions) => JailHandle | Promise<JailHandle>;
 
 /** What the pool uses of the monitor (a Monitor from isolation/monitor satisfies it). */
 export type WorkerMonitor = Pick<Monitor, 'watch' | 'attachChild' | 'attachJail' | 'checkNetns' | 'events'>;
+
+/** Native memory a worker may use beyond its JS heap cap (see PoolOptions.rlimitBytes). */
+export const NATIVE_HEADROOM_MB = 768;
 
 export const KERNEL_LAYERS: readonly LayerName[] = ['namespace', 'seccomp', 'landlock'];
 
@@ -28,10 +34,10 @@ export interface PoolOptions {
   /** Worker JavaScript heap cap (--max-old-space-size), MiB. */
   memoryMb: number;
   /**
-   * Passed to the jail's `memoryBytes` rlimit when set. Not set by default: the jail applies it
-   * as RLIMIT_AS, and V8 reserves (PROT_NONE) ~10 GiB of address space per WebAssembly memory
-   * plus its code range, so an address-space cap low enough to matter stops Node from starting
-   * (tesseract.js is wasm). RLIMIT_DATA would count only memory really used.
+   * The jail's `memoryBytes` rlimit (RLIMIT_DATA: heap and private writable mappings — memory
+   * really used, unlike RLIMIT_AS, which V8's ~10 GiB PROT_NONE WebAssembly reservations would
+   * exhaust). Default: the JS heap cap + 768 MiB for native memory (libvips buffers, the OCR
+   * engine's wasm memory, ArrayBuffers), which --max-old-space-size does not bound.
    */
   rlimitBytes?: number;
   /** Folder of user converter plugins, readable by workers. */
@@ -52,9 +58,12 @@ export interface PoolOptions {
   readRoots?: string[];
   /** Spawn a replacement when a worker is taken (default true; the one-shot CLI turns it off). */
   replenish?: boolean;
+  /** Families kept warm (one each) before any demand. Default COMMON_FAMILIES; the CLI: none. */
+  prewarm?: readonly Family[];
 }
 
 export interface WarmWorker {
+  family: Family;
   handle: JailHandle;
   folder: JobFolder;
   pid: number;
@@ -86,13 +95,24 @@ export interface PoolStats {
   spawnFailures: number;
   lastSpawnError: string | null;
   averageWarmMs: number | null;
+  /** Per family: ready, starting, spawned so far, their average warm-up. */
+  families: Partial<Record<Family, { ready: number; starting: number; spawned: number; averageWarmMs: number | null; demand: number }>>;
+}
+
+interface Slot {
+  ready: WarmWorker[];
+  starting: number;
+  waiters: { resolve: (w: WarmWorker) => void; reject: (e: Error) => void }[];
+  /** Recent jobs, decaying (×0.9 per job of any family): the share of warm workers it gets. */
+  demand: number;
+  spawned: number;
+  warmTotalMs: number;
 }
 
 export class WarmPool {
   readonly events = new EventEmitter();
-  private readonly ready: WarmWorker[] = [];
-  private starting = 0;
-  private waiters: { resolve: (w: WarmWorker) => void; reject: (e: Error) => void }[] = [];
+  private readonly slots = new Map<Family, Slot>(FAMILIES.map((f) => [f, { ready: [], starting: 0, waiters: [], demand: 0, spawned: 0, warmTotalMs: 0 }]));
+  private started = false;
   private closed = false;
   private spawned = 0;
   private spawnFailures = 0;
@@ -101,24 +121,32 @@ export class WarmPool {
   private warmTotalMs = 0;
   private retryTimer: NodeJS.Timeout | null = null;
   private catalogCache: ConverterInfo[] | null = null;
+  private catalogWanted = false;
   /** Workers spawned but not yet ready: close() kills them instead of waiting for their warm-up. */
   private readonly warming = new Set<JailHandle>();
 
   constructor(private readonly opts: PoolOptions) {}
 
+  private slot(f: Family): Slot {
+    return this.slots.get(f)!;
+  }
+
+  /** Start keeping workers warm (the common families now, the rest as demand shows up). */
   start(): void {
+    this.started = true;
     this.fill();
   }
 
-  /** The converter catalog reported by the first worker that became ready. */
+  /** The full converter catalog, from an 'all' worker (the first one is spawned for it). */
   async catalog(): Promise<ConverterInfo[]> {
     if (this.catalogCache) return this.catalogCache;
     return new Promise((resolve, reject) => {
       const onReady = (c: ConverterInfo[]): void => { cleanup(); resolve(c); };
-      const onFail = (e: Error): void => { if (!this.starting && !this.ready.length) { cleanup(); reject(e); } };
+      const onFail = (e: Error): void => { if (!this.slot('all').starting && !this.slot('all').ready.length) { cleanup(); reject(e); } };
       const cleanup = (): void => { this.events.off('catalog', onReady); this.events.off('spawnFailed', onFail); };
       this.events.on('catalog', onReady);
       this.events.on('spawnFailed', onFail);
+      this.catalogWanted = true;
       this.fill();
     });
   }
@@ -128,75 +156,113 @@ export class WarmPool {
     return this.catalogCache;
   }
 
-  /** A ready worker (waits for one); the caller owns it and must dispose() it. */
-  acquire(): Promise<WarmWorker> {
+  /**
+   * A ready worker of `family` (waits for one); the caller owns it and must dispose() it. A ready
+   * 'all' worker (every module imported) is taken when the family has none ready.
+   */
+  acquire(family: Family = 'all'): Promise<WarmWorker> {
     if (this.closed) return Promise.reject(new ConvertError('SHUTTING_DOWN', 'the converter pool is shutting down'));
-    const w = this.ready.shift();
+    for (const sl of this.slots.values()) sl.demand *= 0.9;
+    const slot = this.slot(family);
+    slot.demand += 1;
+    const w = slot.ready.shift() ?? (family !== 'all' && !this.catalogWanted ? this.slot('all').ready.shift() : undefined);
     if (w) { if (this.opts.replenish !== false) this.fill(); return Promise.resolve(w); }
-    if (this.lastSpawnError && this.starting === 0 && this.consecutiveFailures > 0) {
+    if (this.lastSpawnError && slot.starting === 0 && this.consecutiveFailures > 0) {
       // Nothing is coming: say why now rather than leave the job hanging.
       const e = this.lastSpawnError;
       this.fill();
       return Promise.reject(e);
     }
-    return new Promise((resolve, reject) => { this.waiters.push({ resolve, reject }); this.fill(); });
+    return new Promise((resolve, reject) => { slot.waiters.push({ resolve, reject }); this.fill(); });
   }
 
   stats(): PoolStats {
+    const families: PoolStats['families'] = {};
+    let ready = 0;
+    let starting = 0;
+    for (const [f, sl] of this.slots) {
+      ready += sl.ready.length;
+      starting += sl.starting;
+      if (sl.spawned || sl.ready.length || sl.starting) {
+        families[f] = { ready: sl.ready.length, starting: sl.starting, spawned: sl.spawned, averageWarmMs: sl.spawned ? Math.round(sl.warmTotalMs / sl.spawned) : null, demand: Math.round(sl.demand * 100) / 100 };
+      }
+    }
     return {
-      size: this.opts.size, ready: this.ready.length, starting: this.starting, spawned: this.spawned,
+      size: this.opts.size, ready, starting, spawned: this.spawned,
       spawnFailures: this.spawnFailures, lastSpawnError: this.lastSpawnError?.message ?? null,
       averageWarmMs: this.spawned ? Math.round(this.warmTotalMs / this.spawned) : null,
+      families,
     };
   }
 
   async close(): Promise<void> {
     this.closed = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
-    for (const wt of this.waiters.splice(0)) wt.reject(new ConvertError('SHUTTING_DOWN', 'the converter pool is shutting down'));
-    await Promise.all(this.ready.splice(0).map((w) => w.dispose()));
+    const ready: WarmWorker[] = [];
+    for (const sl of this.slots.values()) {
+      for (const wt of sl.waiters.splice(0)) wt.reject(new ConvertError('SHUTTING_DOWN', 'the converter pool is shutting down'));
+      ready.push(...sl.ready.splice(0));
+    }
+    await Promise.all(ready.map((w) => w.dispose()));
     // Workers still warming up are killed; their start-up then fails and cleans up after itself.
     for (const h of this.warming) h.kill('SIGKILL');
-    while (this.starting > 0) await new Promise((r) => setTimeout(r, 20));
+    while ([...this.slots.values()].some((sl) => sl.starting > 0)) await new Promise((r) => setTimeout(r, 20));
+  }
+
+  /** How many ready workers `family` should have now. */
+  private target(family: Family): number {
+    if (family === 'all') return this.catalogWanted && !this.catalogCache ? 1 : 0;
+    if (!this.started || this.opts.replenish === false) return 0;
+    const base = (this.opts.prewarm ?? COMMON_FAMILIES).includes(family) ? 1 : 0;
+    let total = 0;
+    for (const [f, sl] of this.slots) if (f !== 'all') total += sl.demand;
+    const share = total > 0 ? Math.round((this.opts.size * this.slot(family).demand) / total) : 0;
+    return Math.max(base, Math.min(this.opts.size, share));
   }
 
   private fill(): void {
     if (this.closed || this.retryTimer) return;
-    while (this.ready.length + this.starting < Math.max(this.opts.size, this.waiters.length > 0 ? 1 : 0)) {
-      this.starting++;
-      void this.spawnOne().then(
-        (w) => {
-          this.starting--;
-          this.consecutiveFailures = 0;
-          this.lastSpawnError = null;
-          if (this.closed) { void w.dispose(); return; }
-          const waiter = this.waiters.shift();
-          if (waiter) { waiter.resolve(w); if (this.opts.replenish !== false) this.fill(); } else this.ready.push(w);
-        },
-        (e: unknown) => {
-          this.starting--;
-          this.spawnFailures++;
-          this.consecutiveFailures++;
-          const err = e instanceof ConvertError ? e : new ConvertError('WORKER_CRASHED', `a converter worker could not be started: ${(e as Error).message}`);
-          this.lastSpawnError = err;
-          this.events.emit('spawnFailed', err);
-          if (this.starting === 0) for (const wt of this.waiters.splice(0)) wt.reject(err);
-          if (this.closed) return;
-          // Back off so a broken setup does not spin: 0.5 s, 1 s, 2 s … 30 s.
-          const delay = Math.min(30_000, 500 * 2 ** Math.min(6, this.consecutiveFailures - 1));
-          this.retryTimer = setTimeout(() => { this.retryTimer = null; this.fill(); }, delay);
-          this.retryTimer.unref();
-        },
-      );
+    for (const family of FAMILIES) {
+      const sl = this.slot(family);
+      while (sl.ready.length + sl.starting < this.target(family) + sl.waiters.length) this.spawnInto(family);
     }
   }
 
-  private async spawnOne(): Promise<WarmWorker> {
+  private spawnInto(family: Family): void {
+    const sl = this.slot(family);
+    sl.starting++;
+    void this.spawnOne(family).then(
+      (w) => {
+        sl.starting--;
+        this.consecutiveFailures = 0;
+        this.lastSpawnError = null;
+        if (this.closed) { void w.dispose(); return; }
+        const waiter = sl.waiters.shift();
+        if (waiter) { waiter.resolve(w); if (this.opts.replenish !== false) this.fill(); } else sl.ready.push(w);
+      },
+      (e: unknown) => {
+        sl.starting--;
+        this.spawnFailures++;
+        this.consecutiveFailures++;
+        const err = e instanceof ConvertError ? e : new ConvertError('WORKER_CRASHED', `a converter worker could not be started: ${(e as Error).message}`);
+        this.lastSpawnError = err;
+        this.events.emit('spawnFailed', err);
+        if (sl.starting === 0) for (const wt of sl.waiters.splice(0)) wt.reject(err);
+        if (this.closed) return;
+        // Back off so a broken setup does not spin: 0.5 s, 1 s, 2 s … 30 s.
+        const delay = Math.min(30_000, 500 * 2 ** Math.min(6, this.consecutiveFailures - 1));
+        this.retryTimer = setTimeout(() => { this.retryTimer = null; this.fill(); }, delay);
+        this.retryTimer.unref();
+      },
+    );
+  }
+
+  private async spawnOne(family: Family): Promise<WarmWorker> {
     const o = this.opts;
     const spawnedAt = Date.now();
     const folder = createJobFolder(o.jobsRoot);
     const script = o.workerScript ?? join(here, 'worker.js');
-    const env: Record<string, string> = { HERMETIC_WORKER: '1' };
+    const env: Record<string, string> = { HERMETIC_WORKER: '1', HERMETIC_WORKER_FAMILY: family };
     if (o.convertersDir) env.HERMETIC_CONVERTERS_DIR = o.convertersDir;
     // out/ is readable too: rename() and lstat() of its own result need it.
     const readRoots = [...(o.readRoots ?? []), folder.inDir, folder.outDir, ...(o.convertersDir ? [o.convertersDir] : [])];
@@ -208,7 +274,7 @@ export class WarmPool {
         stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
         allowWrite: [folder.outDir],
         require: o.require ?? [],
-        ...(o.rlimitBytes ? { memoryBytes: o.rlimitBytes } : {}),
+        memoryBytes: o.rlimitBytes ?? (o.memoryMb + NATIVE_HEADROOM_MB) * 1024 * 1024,
         tripwire: o.tripwire ?? true,
         nodePermission: { allowFsRead: readRoots, allowFsWrite: [folder.outDir], allowChildProcess: false, allowWorker: true, allowAddons: true },
       });
@@ -228,13 +294,13 @@ export class WarmPool {
     this.warming.add(handle);
     if (this.closed) handle.kill('SIGKILL');
     try {
-      return await this.awaitReady(handle, folder, spawnedAt);
+      return await this.awaitReady(family, handle, folder, spawnedAt);
     } finally {
       this.warming.delete(handle);
     }
   }
 
-  private awaitReady(handle: JailHandle, folder: JobFolder, spawnedAt: number): Promise<WarmWorker> {
+  private awaitReady(family: Family, handle: JailHandle, folder: JobFolder, spawnedAt: number): Promise<WarmWorker> {
     const o = this.opts;
     let tail = '';
     handle.child.stderr?.on('data', (b: Buffer) => { tail = (tail + b.toString('utf8')).slice(-4096); });
@@ -246,7 +312,7 @@ export class WarmPool {
     const startTime = handle.startTime || processStartTime(handle.pid);
     let detach: (() => void)[] = [];
     const worker: WarmWorker = {
-      handle, folder, pid: handle.pid, startTime, catalog: [], layers: handle.layers, spawnedAt, readyAt: 0,
+      family, handle, folder, pid: handle.pid, startTime, catalog: [], layers: handle.layers, spawnedAt, readyAt: 0,
       stderrTail: () => tail,
       terminated: null,
       get exited() { return exited; },
@@ -298,12 +364,16 @@ export class WarmPool {
         worker.readyAt = Date.now();
         this.spawned++;
         this.warmTotalMs += worker.readyAt - spawnedAt;
-        if (!this.catalogCache) { this.catalogCache = r.converters; this.events.emit('catalog', r.converters); }
+        const sl = this.slot(family);
+        sl.spawned++;
+        sl.warmTotalMs += worker.readyAt - spawnedAt;
+        // Only an 'all' worker knows every converter (the others imported one family).
+        if (family === 'all' && !this.catalogCache) { this.catalogCache = r.converters; this.catalogWanted = false; this.events.emit('catalog', r.converters); }
         if (r.pluginErrors.length) this.events.emit('pluginErrors', r.pluginErrors);
         // A warm worker that dies before it gets a job is replaced.
         void handle.exited.then(() => {
-          const i = this.ready.indexOf(worker);
-          if (i >= 0) { this.ready.splice(i, 1); void worker.dispose(); this.fill(); }
+          const i = sl.ready.indexOf(worker);
+          if (i >= 0) { sl.ready.splice(i, 1); void worker.dispose(); this.fill(); }
         });
         resolve(worker);
       };

@@ -8,6 +8,8 @@ import type { FormatId } from './formats.js';
 export interface ReadyMessage {
   hermetic: 'ready';
   pid: number;
+  /** The family whose modules it imported (families.ts). */
+  family: string;
   converters: ConverterInfo[];
   pluginErrors: { file: string; message: string }[];
 }
@@ -23,6 +25,8 @@ export interface JobMessage {
   /** Declared input format or the original name's extension (a hint; content decides). */
   from: string | null;
   nameHint: string | null;
+  /** Further inputs of a combining job (PDF merge), in order; same rules as the first. */
+  more?: { inputFile: string; from: string | null; nameHint: string | null }[];
   to: FormatId;
   converter: string | null;
   options: Record<string, unknown>;
@@ -31,7 +35,7 @@ export interface JobMessage {
 
 /** Worker → server: the outcome. The worker then waits to be killed (single-use). */
 export type ResultMessage =
-  | { hermetic: 'result'; jobId: string; ok: true; converter: string; from: FormatId; format: FormatId; outputFile: string; bytes: number; convertMs: number }
+  | { hermetic: 'result'; jobId: string; ok: true; converter: string; from: FormatId; format: FormatId; outputFile: string; bytes: number; convertMs: number; info?: Record<string, string | number | boolean>; warnings?: string[] }
   | { hermetic: 'result'; jobId: string; ok: false; error: { code: ConvertErrorCode; message: string; extra?: Record<string, unknown> } };
 
 export function isReady(m: unknown): m is ReadyMessage {

@@ -7,12 +7,13 @@ import type { EventStore, JobRecord } from '../events/index.js';
 import type { Config } from '../config/index.js';
 import type { LayerName } from '../isolation/jail/index.js';
 import { ConvertError, isConvertErrorCode, type ConvertErrorCode } from './errors.js';
-import { toFormatId, extOf, mediaTypeOf, type FormatId } from './formats.js';
+import { toFormatId, extOf, mediaTypeOf, formatOfName, type FormatId } from './formats.js';
+import { familyFor, type Family } from './families.js';
 import { supports, type ConverterInfo } from './catalog.js';
 import { outputName, safeFileName } from './guards/names.js';
 import { LIMITS } from './limits.js';
 import { BoundedQueue } from './queue.js';
-import { WarmPool, type JailSpawn, type WorkerMonitor, type WarmWorker, type PoolStats } from './pool.js';
+import { WarmPool, NATIVE_HEADROOM_MB, type JailSpawn, type WorkerMonitor, type WarmWorker, type PoolStats } from './pool.js';
 import { jobsRoot, sweepJobsRoot, createRunRoot, removeRunRoot, writeInput, checkOutput, removeJobFolder, type JobFolder } from './jobdir.js';
 import { isResult, type JobMessage, type ResultMessage } from './protocol.js';
 import { packageRoot } from '../version.js';
@@ -45,8 +46,10 @@ export interface ConvertServiceOptions {
   nodePath?: string;
   /** Keep the pool full after each job (default true; the one-shot CLI: false). */
   replenish?: boolean;
-  /** The jail's memory rlimit for workers (see PoolOptions.rlimitBytes for why it is off by default). */
+  /** The jail's memory rlimit for workers (default: heap cap + NATIVE_HEADROOM_MB; see PoolOptions.rlimitBytes). */
   rlimitBytes?: number;
+  /** Families kept warm before any demand (default: the common ones; the CLI: none). */
+  prewarm?: readonly Family[];
 }
 
 export interface ConvertRequest {
@@ -57,6 +60,8 @@ export interface ConvertRequest {
   name?: string | null;
   converter?: string | null;
   options?: Record<string, unknown>;
+  /** Further inputs for a combining converter (PDF merge, images → one PDF), in order. */
+  more?: { data: Buffer; name?: string | null; from?: string | null }[];
 }
 
 export interface JobView {
@@ -76,6 +81,14 @@ export interface JobView {
   layers: string[];
   /** Suggested download name and media type, once succeeded. */
   result: { name: string; mediaType: string; bytes: number } | null;
+  /** Facts about the result from the converter (OCR: confidence). */
+  info: Record<string, string | number | boolean> | null;
+  /** What the user should know about the result (e.g. remote references left in HTML). */
+  warnings: string[];
+  /** The worker family that ran (or will run) it. */
+  family: Family;
+  /** Number of input files (more than one for a combining job). */
+  inputs: number;
 }
 
 interface Job {
@@ -87,6 +100,9 @@ interface Job {
   done: Promise<JobView>;
   settle: (v: JobView) => void;
   expiry: NodeJS.Timeout | null;
+  /** DELETE while running: the worker is killed and the job ends 'cancelled'. */
+  cancelRequested?: boolean;
+  worker?: WarmWorker | null;
 }
 
 export interface ServiceStats {
@@ -134,6 +150,7 @@ export class ConvertService {
       replenish: o.replenish ?? true,
       ...(o.nodePath ? { nodePath: o.nodePath } : {}),
       ...(o.rlimitBytes ? { rlimitBytes: o.rlimitBytes } : {}),
+      ...(o.prewarm ? { prewarm: o.prewarm } : {}),
     });
     this.queue = new BoundedQueue<Job>(o.maxQueued ?? 16);
   }
@@ -177,7 +194,7 @@ export class ConvertService {
     const to = toFormatId(req.to);
     if (!to) throw new ConvertError('UNSUPPORTED_FORMAT', `unknown output format '${req.to}'`);
     if (req.from && !toFormatId(req.from)) throw new ConvertError('UNSUPPORTED_FORMAT', `unknown input format '${req.from}'`);
-    if (!req.data?.length) throw new ConvertError('INVALID_INPUT', 'the input is empty');
+    if (!req.data?.length || req.more?.some((m) => !m.data?.length)) throw new ConvertError('INVALID_INPUT', 'the input is empty');
     // Refuse impossible requests before a single-use worker is spent on them (the worker still
     // decides from the real content; this only uses the declared format, when there is one).
     const cat = this.pool.cachedCatalog();
@@ -185,6 +202,9 @@ export class ConvertService {
       throw new ConvertError('NO_CONVERTER', req.converter ? `converter '${req.converter}' cannot produce ${to}${req.from ? ` from ${req.from}` : ''}` : `no converter turns ${req.from ?? 'this input'} into ${to}`);
     }
     const displayName = req.name ? safeFileName(req.name) : null;
+    for (const m of req.more ?? []) if (m.name) safeFileName(m.name); // refuse unsafe names up front
+    const family = familyFor(toFormatId(req.from ?? null) ?? formatOfName(req.name), to, req.converter);
+    const inputBytes = req.data.length + (req.more ?? []).reduce((n, m) => n + m.data.length, 0);
     const id = randomUUID();
     let settle!: (v: JobView) => void;
     const done = new Promise<JobView>((r) => { settle = r; });
@@ -192,22 +212,22 @@ export class ConvertService {
       req, displayName, folder: null, outputFile: null, done, settle, expiry: null,
       view: {
         id, status: 'queued', converter: req.converter ?? null, from: toFormatId(req.from ?? null), to,
-        inputBytes: req.data.length, outputBytes: null, queuedAt: new Date().toISOString(), startedAt: null,
-        finishedAt: null, durationMs: null, error: null, result: null, layers: [],
+        inputBytes, outputBytes: null, queuedAt: new Date().toISOString(), startedAt: null,
+        finishedAt: null, durationMs: null, error: null, result: null, layers: [], info: null, warnings: [], family, inputs: 1 + (req.more?.length ?? 0),
       },
     };
     const retryAfter = Math.max(1, Math.min(60, Math.ceil((this.avgRunMs * (this.queue.length + 1)) / this.poolSize / 1000)));
     if (this.running >= this.poolSize) {
       const budget = this.o.maxQueuedBytes ?? 512 * 1024 * 1024;
-      if (this.queuedBytes + req.data.length > budget && this.queue.length > 0) {
+      if (this.queuedBytes + inputBytes > budget && this.queue.length > 0) {
         throw new ConvertError('QUEUE_FULL', `waiting jobs already hold ${this.queuedBytes} bytes of input; try again in ${retryAfter} s`, { retryAfterSec: retryAfter });
       }
       this.queue.push(job, retryAfter);
-      this.queuedBytes += req.data.length;
+      this.queuedBytes += inputBytes;
     }
     this.jobs.set(id, job);
     this.o.store?.jobs.insert({
-      id, converter: job.view.converter ?? 'auto', status: 'queued', inputBytes: req.data.length, queuedAt: job.view.queuedAt,
+      id, converter: job.view.converter ?? 'auto', status: 'queued', inputBytes, queuedAt: job.view.queuedAt,
       fileNames: this.o.config.logFileNames && displayName ? [displayName] : null,
     });
     if (this.running < this.poolSize) void this.run(job);
@@ -257,10 +277,15 @@ export class ConvertService {
     return true;
   }
 
-  /** Cancel a queued job (a running one is killed). */
+  /** Cancel a queued job, or kill the worker of a running one (its files are removed). */
   cancel(id: string): boolean {
     const j = this.jobs.get(id);
     if (!j) return false;
+    if (j.view.status === 'running' && j.worker) {
+      j.cancelRequested = true;
+      j.worker.handle.kill('SIGKILL');
+      return true;
+    }
     if (this.queue.remove((q) => q === j)) {
       this.queuedBytes -= j.view.inputBytes;
       this.finish(j, 'cancelled', null);
@@ -291,7 +316,7 @@ export class ConvertService {
     this.running++;
     let worker: WarmWorker | null = null;
     try {
-      worker = await this.pool.acquire();
+      worker = await this.pool.acquire(job.view.family);
       await this.execute(job, worker);
     } catch (e) {
       const err = e instanceof ConvertError ? e : new ConvertError('WORKER_CRASHED', `conversion failed: ${(e as Error).message}`);
@@ -314,24 +339,35 @@ export class ConvertService {
     job.folder = worker.folder;
     v.layers = worker.layers.filter((l) => l.inForce).map((l) => l.name);
     this.active.add(worker);
+    job.worker = worker;
     worker.bindJob(v.id);
     this.o.store?.jobs.update(v.id, { status: 'running', startedAt: v.startedAt });
     const runId = this.o.store?.sandboxRuns.insert({
       jobId: v.id, pid: worker.pid, layers: worker.layers.filter((l) => l.inForce).map((l) => l.name),
-      limits: { memoryMb: this.o.config.workerMemoryMb, timeoutMs: this.o.config.jobTimeoutMs, maxOutputBytes: this.maxOutput() },
+      limits: { memoryMb: this.o.config.workerMemoryMb, rlimitDataBytes: this.o.rlimitBytes ?? (this.o.config.workerMemoryMb + NATIVE_HEADROOM_MB) * 1024 * 1024, timeoutMs: this.o.config.jobTimeoutMs, maxOutputBytes: this.maxOutput() },
       violations: 0, startedAt: v.startedAt,
     });
-    const inputFile = writeInput(worker.folder, job.req.data);
+    const more = job.req.more ?? [];
+    const [inputFile, ...moreFiles] = writeInput(worker.folder, job.req.data, more.map((m) => m.data));
     const msg: JobMessage = {
-      hermetic: 'job', jobId: v.id, inputFile, outputDir: worker.folder.outDir, from: job.req.from ?? null,
-      nameHint: job.displayName, to: v.to, converter: job.req.converter ?? null, options: job.req.options ?? {},
+      hermetic: 'job', jobId: v.id, inputFile: inputFile!, outputDir: worker.folder.outDir, from: job.req.from ?? null,
+      nameHint: job.displayName,
+      ...(more.length ? { more: more.map((m, i) => ({ inputFile: moreFiles[i]!, from: m.from ?? job.req.from ?? null, nameHint: m.name ? safeFileName(m.name) : null })) } : {}), to: v.to, converter: job.req.converter ?? null, options: job.req.options ?? {},
       maxOutputBytes: this.maxOutput(),
     };
+    // The bytes are on disk now; do not keep them in memory with the job record.
+    job.req = { ...job.req, data: Buffer.alloc(0), more: [] };
     const outcome = await this.exchange(worker, msg);
     // Namespace counters are read while the worker (and so its namespace) still exists.
     const netns = this.o.monitor ? this.o.monitor.checkNetns(worker.pid, v.id) : null;
     await worker.dispose({ keepFolder: true });
     this.active.delete(worker);
+    job.worker = null;
+    if (job.cancelRequested) {
+      if (job.folder) { removeJobFolder(job.folder); job.folder = null; }
+      this.finish(job, 'cancelled', new ConvertError('CANCELLED', 'the job was cancelled; its worker was killed and its files removed'));
+      return;
+    }
     const elapsed = Date.now() - t0;
     this.avgRunMs = this.avgRunMs * 0.8 + elapsed * 0.2;
     const violations = worker.handle.attempts.filter((a) => a.syscall !== 'io_uring_setup').length + worker.tripwireAttempts;
@@ -363,6 +399,8 @@ export class ConvertService {
     v.from = r.from;
     v.outputBytes = check.bytes;
     v.result = { name: outputName(job.displayName ?? undefined, extOf(r.format)), mediaType: mediaTypeOf(r.format), bytes: check.bytes };
+    v.info = r.info ?? null;
+    v.warnings = r.warnings ?? [];
     this.finish(job, 'succeeded', null);
     job.expiry = setTimeout(() => this.discardResult(v.id), this.o.config.resultTtlMs);
     job.expiry.unref();

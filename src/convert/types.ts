@@ -17,17 +17,28 @@ export interface ConverterManifest<S extends z.ZodType = z.ZodType> {
   options: S;
   /** What the worker must be granted for this converter (Node permission model). */
   needs?: { workerThreads?: boolean };
+  /** Accepts several inputs in one job (ConvertInput.more). */
+  multiInput?: boolean;
 }
 
 export interface ConvertInput {
   data: Buffer;
   from: FormatId;
   to: FormatId;
+  /**
+   * Further inputs of a combining job (PDF merge, several images → one PDF), in order, each
+   * already checked by content. Only converters whose manifest says `multiInput` get these.
+   */
+  more?: { data: Buffer; from: FormatId }[];
 }
 
 export interface ConvertOutput {
   data: Buffer;
   format: FormatId;
+  /** Facts about the result shown to the user (OCR: { confidence }). Small, JSON; never file contents. */
+  info?: Record<string, string | number | boolean>;
+  /** Things the user should know (e.g. remote references left in an HTML result). */
+  warnings?: string[];
 }
 
 export interface Converter<S extends z.ZodType = z.ZodType> {

@@ -1,17 +1,19 @@
 // The worker entry, run inside the jail: `node --max-old-space-size=N worker.js`.
-// 1. import every converter module now (the "warm" part: a job pays no import cost);
+// 1. import the converter modules of its family now (HERMETIC_WORKER_FAMILY: image, data, …;
+//    the "warm" part: a job pays no import cost, and a data worker never loads sharp or pdfjs);
 // 2. tell the server it is ready, with the catalog of what it can convert;
 // 3. wait for exactly ONE job over IPC: read the input from in/, convert, write out/, reply;
 // 4. stay idle until the server kills it (the server first reads our namespace counters).
 // It never gets a second job, so no job can see another's data.
 import { readFile, writeFile, rename, lstat } from 'node:fs/promises';
 import { join, dirname, resolve } from 'node:path';
-import { BUILTIN_CONVERTERS, loadPdfJs } from './converters/index.js';
+import { loadFamily, rehearse } from './converters/load.js';
+import { isFamily } from './families.js';
 import { ConverterRegistry } from './registry.js';
 import { loadPlugins } from './plugins.js';
 import { detectFormat } from './detect.js';
 import { ConvertError, isConvertErrorCode } from './errors.js';
-import { extOf } from './formats.js';
+import { extOf, type FormatId } from './formats.js';
 import { isJob, type JobMessage, type ReadyMessage, type ResultMessage } from './protocol.js';
 
 /** The tripwire's stable error code (isolation/tripwire/types.ts NETWORK_BLOCKED_CODE). */
@@ -43,6 +45,16 @@ function toError(e: unknown): ConvertError {
   return new ConvertError('INVALID_INPUT', `conversion failed: ${msg.split('\n')[0]}`);
 }
 
+/** info is shown to the user and stored: keep it small and flat (a plugin could return anything). */
+function safeInfo(info: Record<string, unknown>): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const [k, v] of Object.entries(info).slice(0, 20)) {
+    if (typeof v === 'number' || typeof v === 'boolean') out[k.slice(0, 64)] = v;
+    else if (typeof v === 'string') out[k.slice(0, 64)] = v.slice(0, 200);
+  }
+  return out;
+}
+
 async function runJob(reg: ConverterRegistry, job: JobMessage): Promise<ResultMessage> {
   const started = Date.now();
   try {
@@ -50,7 +62,15 @@ async function runJob(reg: ConverterRegistry, job: JobMessage): Promise<ResultMe
     const from = await detectFormat(input, { format: job.from, name: job.nameHint });
     const conv = reg.find(from, job.to, job.converter);
     const options = reg.parseOptions(conv, job.options);
-    const out = await conv.convert({ data: input, from, to: job.to }, options);
+    const more: { data: Buffer; from: FormatId }[] = [];
+    if (job.more?.length) {
+      if (!conv.manifest.multiInput) throw new ConvertError('NO_CONVERTER', `converter '${conv.manifest.id}' takes one input at a time`);
+      for (const m of job.more) {
+        const data = await readFile(m.inputFile);
+        more.push({ data, from: await detectFormat(data, { format: m.from, name: m.nameHint }) });
+      }
+    }
+    const out = await conv.convert({ data: input, from, to: job.to, ...(more.length ? { more } : {}) }, options);
     if (!Buffer.isBuffer(out?.data)) throw new ConvertError('INVALID_INPUT', `converter '${conv.manifest.id}' returned no data`);
     if (out.data.length > job.maxOutputBytes) throw new ConvertError('OUTPUT_TOO_LARGE', `the result is ${out.data.length} bytes (limit ${job.maxOutputBytes})`);
     // Write under a temporary name and rename: a killed worker leaves no half-written result.
@@ -60,7 +80,7 @@ async function runJob(reg: ConverterRegistry, job: JobMessage): Promise<ResultMe
     await writeFile(tmp, out.data, { mode: 0o600, flag: 'wx' });
     await rename(tmp, outputFile);
     const st = await lstat(outputFile);
-    return { hermetic: 'result', jobId: job.jobId, ok: true, converter: conv.manifest.id, from, format: out.format, outputFile, bytes: st.size, convertMs: Date.now() - started };
+    return { hermetic: 'result', jobId: job.jobId, ok: true, converter: conv.manifest.id, from, format: out.format, outputFile, bytes: st.size, convertMs: Date.now() - started, ...(out.info ? { info: safeInfo(out.info) } : {}), ...(out.warnings?.length ? { warnings: out.warnings.slice(0, 50).map((w) => String(w).slice(0, 500)) } : {}) };
   } catch (e) {
     const err = toError(e);
     return { hermetic: 'result', jobId: job.jobId, ok: false, error: { code: err.code, message: err.message, extra: err.extra } };
@@ -83,9 +103,13 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   dropPerProcessFlags();
-  const plugins = await loadPlugins(process.env.HERMETIC_CONVERTERS_DIR);
-  const reg = new ConverterRegistry(BUILTIN_CONVERTERS, plugins.converters);
-  await loadPdfJs(); // the heaviest import; done before the job, not during it
+  const family = process.env.HERMETIC_WORKER_FAMILY ?? 'all';
+  if (!isFamily(family)) throw new Error(`unknown worker family '${family}'`);
+  // User modules only where they may be asked for: plugin workers and the catalog ('all').
+  const plugins = family === 'plugin' || family === 'all' ? await loadPlugins(process.env.HERMETIC_CONVERTERS_DIR) : { converters: [], errors: [] };
+  const builtins = await loadFamily(family);
+  const reg = new ConverterRegistry(builtins, plugins.converters);
+  await rehearse(family, builtins);
   let busy = false;
   process.on('message', (m: unknown) => {
     if (!isJob(m) || busy) return; // one job per worker, ever
@@ -94,7 +118,7 @@ async function main(): Promise<void> {
   });
   // The server going away means nobody will ever read our result: leave.
   process.on('disconnect', () => process.exit(0));
-  await send({ hermetic: 'ready', pid: process.pid, converters: reg.catalog(), pluginErrors: plugins.errors });
+  await send({ hermetic: 'ready', pid: process.pid, family, converters: reg.catalog(), pluginErrors: plugins.errors });
 }
 
 main().catch((e: unknown) => {

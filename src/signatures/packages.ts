@@ -62,6 +62,9 @@ export const PACKAGE_SIGNATURES: readonly PackageSignature[] = [
   { pattern: 'ffmpeg-static', category: 'runtime_download', why: 'downloads an ffmpeg binary at install time' },
   { pattern: 'node-sass', category: 'runtime_download', why: 'downloads a native binding at install time' },
   { pattern: 'cypress', category: 'runtime_download', why: 'downloads the Cypress app at install time' },
+  { pattern: '@huggingface/transformers', category: 'runtime_download', why: 'fetches models from the Hugging Face hub at run time (allowRemoteModels defaults to true)' },
+  { pattern: '@xenova/transformers', category: 'runtime_download', why: 'fetches models from the Hugging Face hub at run time (allowRemoteModels defaults to true)' },
+  { pattern: '@huggingface/hub', category: 'runtime_download', why: 'Hugging Face hub client: downloads models and files' },
 ];
 
 /** Command-line programs whose only job is the network; the tripwire refuses to spawn them. */

@@ -40,10 +40,13 @@ test('findings → exit 1 with a table that names them; --help exits 0', () => {
   const r = cli('--root', root);
   assert.equal(r.status, 1, r.stderr);
   assert.match(r.stdout, /NOT WAIVED/);
-  assert.match(r.stdout, /posthog-node@3\.0\.0\s+signature\/telemetry/);
-  assert.match(r.stdout, /spawner@1\.0\.0\s+network-program/);
+  // Grouped by package, worst first: the telemetry package (critical) before the spawner (high).
+  assert.match(r.stdout, /posthog-node@3\.0\.0 \(prod[^\n]*\n\s+CRITICAL signature\/telemetry/);
+  assert.match(r.stdout, /spawner@1\.0\.0 \(prod[^\n]*\n\s+HIGH\s+network-program/);
+  assert.ok(r.stdout.indexOf('posthog-node@3.0.0') < r.stdout.indexOf('spawner@1.0.0'));
   assert.match(r.stdout, /Result: FAIL/);
-  assert.match(r.stdout, /dev-tool@1\.0\.0 \(dev\)/);
+  assert.doesNotMatch(r.stdout.split('Below')[0] ?? '', /dev-tool/, 'dev-only is medium: below --fail-on high');
+  assert.match(cli('--root', root, '--fail-on', 'medium').stdout, /dev-tool@1\.0\.0 \(dev/);
   assert.equal(cli('--help').status, 0);
   const verbose = cli('--root', root, '--verbose');
   assert.match(verbose.stdout, /Hosts named in URL literals/);
@@ -58,9 +61,15 @@ test('JSON report: scope, stats and findings; --prod drops the dev tool', () => 
   const prod = JSON.parse(cli('--root', root, '--json', '--prod').stdout) as AuditReport;
   assert.equal(all.scope, 'all');
   assert.equal(prod.scope, 'prod');
-  assert.ok(all.findings.some((f) => f.package === 'dev-tool'));
-  assert.ok(!prod.findings.some((f) => f.package === 'dev-tool'));
+  assert.equal(all.schemaVersion, 2);
+  assert.equal(all.failOn, 'high');
+  assert.ok(all.notes.some((f) => f.package === 'dev-tool' && f.severity === 'medium'));
+  assert.ok(!prod.notes.some((f) => f.package === 'dev-tool') && !prod.findings.some((f) => f.package === 'dev-tool'));
+  const medium = JSON.parse(cli('--root', root, '--json', '--fail-on', 'medium').stdout) as AuditReport;
+  assert.ok(medium.findings.some((f) => f.package === 'dev-tool'));
   assert.equal(all.ok, false);
+  assert.equal(cli('--root', root, '--fail-on', 'severe').status, 2);
+  assert.equal(cli('--root', root, '--prod', '--all').status, 2);
 });
 
 test('waivers: a complete, reasoned waiver file turns the result to OK (exit 0); --no-allow ignores it', () => {
@@ -83,8 +92,9 @@ test('waivers: a complete, reasoned waiver file turns the result to OK (exit 0);
   assert.equal(staleRun.status, 0);
   assert.match(staleRun.stdout, /STALE waivers .*clean-lib native-addon/);
   assert.equal(cli('--root', root, '--prod', '--strict-waivers').status, 1);
-  // The dev tool is not waived: the full scope still fails.
-  assert.equal(cli('--root', root).status, 1);
+  // The dev tool is not waived: the full scope fails once medium fails.
+  assert.equal(cli('--root', root).status, 0);
+  assert.equal(cli('--root', root, '--fail-on', 'medium').status, 1);
   rmSync(allow);
 });
 
@@ -166,7 +176,7 @@ test("the audit's own code has no network capability (scanned with its own rules
   assert.ok(files.length >= 10, `found ${files.length} compiled audit files`);
   for (const f of files) {
     const text = readFileSync(f, 'utf8');
-    const r = scanText(text, text.length, { prefer: 'module', deep: true, maxParseBytes: 1 << 23 }, new Set());
+    const r = scanText(text, text.length, { prefer: 'module', deep: true, maxParseBytes: 1 << 23, reachable: true }, new Set());
     assert.equal(r.how, 'parsed', f);
     const risky = r.findings.filter((x) => x.rule !== 'network-module-metadata');
     assert.deepEqual(risky, [], f);
@@ -178,12 +188,57 @@ test('SARIF of a real installed tree (@fastify/static and its dependencies) vali
   const out = join(root, 'static.sarif');
   // The root package's own code is not audited, only what it depends on (found the way Node
   // resolves it, here hoisted one level up).
-  const r = cli('--root', join(repoRoot, 'node_modules', '@fastify', 'static'), '--prod', '--no-allow', '--sarif', '-o', out);
-  assert.equal(r.status, 1, r.stderr); // @fastify/send's examples create servers: unwaived findings
+  const staticDir = join(repoRoot, 'node_modules', '@fastify', 'static');
+  // @fastify/send's examples create servers, but no entry point of @fastify/static reaches
+  // them: medium, listed, not failing at the default --fail-on high; failing at medium.
+  const r = cli('--root', staticDir, '--prod', '--no-allow', '--sarif', '-o', out);
+  assert.equal(r.status, 0, r.stderr + r.stdout);
+  assert.equal(cli('--root', staticDir, '--prod', '--no-allow', '--fail-on', 'medium').status, 1);
   const log = JSON.parse(readFileSync(out, 'utf8')) as SarifLog;
   const v = sarifValidator()(log);
   assert.ok(v.ok, v.errors);
   const results = log.runs[0]?.results ?? [];
-  const send = results.find((x) => x.ruleId === 'network-module' && x.properties.package === '@fastify/send');
-  assert.match(send?.locations[0]?.physicalLocation.artifactLocation.uri ?? '', /^\.\.\/send\/(examples|test)\//);
+  const send = results.find((x) => x.ruleId === 'network-module' && x.properties.package === '@fastify/send' && /examples\//.test(x.locations[0]?.physicalLocation.artifactLocation.uri ?? ''));
+  assert.match(send?.locations[0]?.physicalLocation.artifactLocation.uri ?? '', /^\.\.\/send\/examples\//);
+  assert.equal(send?.level, 'warning');
+  assert.equal(send?.properties.reachable, false);
+  assert.match(send?.properties.purl ?? '', /^pkg:npm\/%40fastify\/send@\d/);
+});
+
+test("SARIF of issue 8's fixture project validates: ruleId, level, region with snippet, purl", () => {
+  const out = join(root, 'fixture8.sarif');
+  const r = cli('--dir', join(fixturesDir, 'audit', 'node_modules'), '--sarif', '-o', out);
+  assert.equal(r.status, 1, r.stderr);
+  const log = JSON.parse(readFileSync(out, 'utf8')) as SarifLog;
+  const v = sarifValidator()(log);
+  assert.ok(v.ok, v.errors);
+  const host = log.runs[0]?.results.find((x) => x.ruleId === 'hardcoded-host');
+  assert.equal(host?.level, 'error');
+  assert.deepEqual(host?.locations[0]?.physicalLocation.region,
+    { startLine: 6, startColumn: 29, snippet: { text: "const req = https.request('https://us.i.posthog.com/capture/', { method: 'POST' });" } });
+  assert.equal(host?.locations[0]?.physicalLocation.artifactLocation.uri, 'node_modules/event-poster/index.js');
+  assert.equal(host?.properties.purl, 'pkg:npm/event-poster@1.0.0');
+  assert.equal(host?.properties.severity, 'critical');
+  const peer = log.runs[0]?.results.find((x) => x.ruleId === 'signature/p2p');
+  assert.deepEqual(peer?.properties.chain, ['peer-loader@1.0.0', 'simple-peer@1.0.0']);
+});
+
+test('--dir on a node_modules folder with no package.json beside it audits every installed package', () => {
+  const dir = writeTree({
+    'node_modules/alpha/package.json': { name: 'alpha', version: '1.0.0' },
+    'node_modules/alpha/index.js': "require('dgram').createSocket('udp4');\n",
+    'node_modules/@scope/beta/package.json': { name: '@scope/beta', version: '2.0.0' },
+    'node_modules/@scope/beta/index.js': 'module.exports = 1;\n',
+  });
+  try {
+    const r = cli('--dir', join(dir, 'node_modules'), '--json');
+    assert.equal(r.status, 1, r.stderr);
+    const report = JSON.parse(r.stdout) as AuditReport;
+    assert.deepEqual(report.packages.map((p) => p.name).sort(), ['@scope/beta', 'alpha']);
+    assert.equal(report.reachability.mode, 'unknown');
+    assert.ok(report.findings.some((f) => f.package === 'alpha' && f.rule === 'network-module' && f.subject === 'dgram' && f.severity === 'high'));
+    assert.equal(cli('--dir', join(dir, 'nowhere')).status, 2);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

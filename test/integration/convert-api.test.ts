@@ -14,14 +14,35 @@ import { createLogger } from '../../src/server/index.js';
 import { spawn as jailSpawn } from '../../src/isolation/jail/index.js';
 import { ConvertService, type CanConvert } from '../../src/convert/index.js';
 import { fixturesDir } from '../helpers/paths.js';
-import { solidPng } from '../unit/convert-fixtures.js';
+import { solidPng, textPdf } from '../unit/convert-fixtures.js';
+import { PDFDocument } from 'pdf-lib';
+import yauzl from 'yauzl';
+
+function unzip(buf: Buffer): Promise<Record<string, string>> {
+  return new Promise((resolve, reject) => {
+    yauzl.fromBuffer(buf, { lazyEntries: true }, (err, zf) => {
+      if (err || !zf) { reject(err ?? new Error('no zip')); return; }
+      const out: Record<string, string> = {};
+      zf.on('entry', (e: yauzl.Entry) => {
+        zf.openReadStream(e, (e2, rs) => {
+          if (e2 || !rs) { reject(e2 ?? new Error('no stream')); return; }
+          const chunks: Buffer[] = [];
+          rs.on('data', (c: Buffer) => chunks.push(c));
+          rs.on('end', () => { out[e.fileName] = Buffer.concat(chunks).toString('utf8'); zf.readEntry(); });
+        });
+      });
+      zf.on('end', () => resolve(out));
+      zf.readEntry();
+    });
+  });
+}
 
 interface Srv { s: RunningServer; dataDir: string; base: string; auth: Record<string, string> }
 const servers: Srv[] = [];
 
-async function start(opts: { canConvert?: CanConvert; maxQueued?: number; jobTimeoutMs?: number } = {}): Promise<Srv> {
+async function start(opts: { canConvert?: CanConvert; maxQueued?: number; jobTimeoutMs?: number; resultTtlMs?: number } = {}): Promise<Srv> {
   const dataDir = mkdtempSync(join(tmpdir(), 'hermetic-convert-api-'));
-  const config = loadConfig({ env: {}, flags: { dataDir, port: 0, poolSize: 1, uploadLimitBytes: 256 * 1024, jobTimeoutMs: opts.jobTimeoutMs ?? 30_000, workerMemoryMb: 512, convertersDir: join(fixturesDir, 'convert', 'plugins'), logLevel: 'silent' } });
+  const config = loadConfig({ env: {}, flags: { dataDir, port: 0, poolSize: 1, uploadLimitBytes: 256 * 1024, jobTimeoutMs: opts.jobTimeoutMs ?? 30_000, resultTtlMs: opts.resultTtlMs ?? 3_600_000, workerMemoryMb: 512, convertersDir: join(fixturesDir, 'convert', 'plugins'), logLevel: 'silent' } });
   const s = await startServer(config, {
     logger: createLogger({ ...config, logLevel: 'silent' }),
     runtimeFile: false,
@@ -45,43 +66,122 @@ async function json(res: Response): Promise<Record<string, unknown> & { error?: 
   return (await res.json()) as Record<string, unknown> & { error?: { code: string; message: string } };
 }
 
-test('GET /api/converters lists the built-ins and formats; the token is required', async () => {
+test('GET /api/converters lists every pair with its options schema; the token is required', async () => {
   const res = await fetch(`${srv.base}/api/converters`, { headers: srv.auth });
   assert.equal(res.status, 200);
-  const body = (await res.json()) as { converters: { id: string }[]; formats: Record<string, unknown> };
+  const body = (await res.json()) as { converters: { id: string; pairs: [string, string][]; options: { properties?: Record<string, unknown> } }[]; pairs: { from: string; to: string; converter: string; options: { properties?: Record<string, unknown> } }[]; formats: Record<string, unknown> };
   assert.ok(body.converters.some((c) => c.id === 'ocr'));
   assert.ok(body.formats.docx);
+  const pair = (from: string, to: string) => body.pairs.find((p) => p.from === from && p.to === to);
+  for (const [from, to] of [['md', 'html'], ['html', 'md'], ['docx', 'txt'], ['csv', 'json'], ['json', 'csv'], ['xlsx', 'json'], ['csv', 'xlsx'], ['yaml', 'toml'], ['png', 'avif'], ['gif', 'tiff'], ['png', 'pdf'], ['pdf', 'pdf'], ['pdf', 'zip'], ['pdf', 'txt'], ['jpeg', 'txt']]) {
+    assert.ok(pair(from!, to!), `${from} → ${to} is listed`);
+  }
+  assert.ok(pair('png', 'webp')?.options.properties?.['stripMetadata'], 'each pair carries its converter\'s options schema');
+  assert.equal(pair('jpeg', 'txt')?.converter, 'ocr');
   const anon = await fetch(`${srv.base}/api/converters`);
   assert.equal(anon.status, 401);
 });
 
-test('multipart PNG → JPEG: 200 with the job, result downloads once, then 410 RESULT_GONE', async () => {
+test('multipart PNG → JPEG: 200 with the file itself (job id in a header); results are single-download', async () => {
   const fd = new FormData();
   fd.append('to', 'jpeg');
   fd.append('options', JSON.stringify({ width: 32 }));
   fd.append('file', new Blob([await solidPng(64, 64)]), 'red square.png');
   const res = await fetch(`${srv.base}/api/convert`, { method: 'POST', headers: srv.auth, body: fd });
-  const body = await json(res);
-  assert.equal(res.status, 200, JSON.stringify(body));
-  const job = body.job as { id: string; status: string; converter: string; result: { name: string } };
-  assert.equal(job.status, 'succeeded');
-  assert.equal(job.converter, 'image');
-  assert.equal(job.result.name, 'red square.jpg');
-  const dl = await fetch(`${srv.base}/api/jobs/${job.id}/result`, { headers: srv.auth });
-  assert.equal(dl.status, 200);
-  assert.equal(dl.headers.get('content-type'), 'image/jpeg');
-  assert.match(dl.headers.get('content-disposition') ?? '', /filename\*=UTF-8''red%20square\.jpg/);
-  const meta = await sharp(Buffer.from(await dl.arrayBuffer())).metadata();
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('content-type'), 'image/jpeg');
+  assert.match(res.headers.get('content-disposition') ?? '', /filename\*=UTF-8''red%20square\.jpg/);
+  const meta = await sharp(Buffer.from(await res.arrayBuffer())).metadata();
   assert.equal(meta.format, 'jpeg');
   assert.equal(meta.width, 32);
-  await new Promise((r) => setTimeout(r, 50));
-  const again = await fetch(`${srv.base}/api/jobs/${job.id}/result`, { headers: srv.auth });
+  const id = res.headers.get('x-hermetic-job-id') ?? '';
+  const job = (await json(await fetch(`${srv.base}/api/jobs/${id}`, { headers: srv.auth }))).job as { status: string; converter: string; family: string };
+  assert.equal(job.status, 'succeeded');
+  assert.equal(job.converter, 'image');
+  assert.equal(job.family, 'image');
+  const again = await fetch(`${srv.base}/api/jobs/${id}/result`, { headers: srv.auth });
   assert.equal(again.status, 410);
   assert.equal((await json(again)).error?.code, 'RESULT_GONE');
 });
 
+test('several files → one ZIP with a result per file and a report (a failure is listed, not fatal)', async () => {
+  const fd = new FormData();
+  fd.append('to', 'json');
+  fd.append('file', new Blob(['a,b\n1,2\n']), 'one.csv');
+  fd.append('file', new Blob(['k: v\n']), 'two.yaml');
+  fd.append('file', new Blob(['{"broken":']), 'three.json');
+  const res = await fetch(`${srv.base}/api/convert`, { method: 'POST', headers: srv.auth, body: fd });
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('content-type'), 'application/zip');
+  assert.equal(res.headers.get('x-hermetic-failed'), '1');
+  const entries = await unzip(Buffer.from(await res.arrayBuffer()));
+  assert.deepEqual(Object.keys(entries).sort(), ['hermetic-report.json', 'one.json', 'two.json']);
+  assert.deepEqual(JSON.parse(entries['two.json']!), { k: 'v' });
+  const report = JSON.parse(entries['hermetic-report.json']!) as { files: { input: string; status: string; error?: { code: string } }[] };
+  assert.deepEqual(report.files.map((f) => [f.input, f.status, f.error?.code ?? null]), [['one.csv', 'succeeded', null], ['two.yaml', 'succeeded', null], ['three.json', 'failed', 'INVALID_INPUT']]);
+});
+
+test('combine=true: several PDFs/images are the inputs of ONE job (merge)', async () => {
+  const fd = new FormData();
+  fd.append('to', 'pdf');
+  fd.append('combine', 'true');
+  fd.append('file', new Blob([await textPdf(['first'])]), 'a.pdf');
+  fd.append('file', new Blob([await solidPng(20, 10)]), 'b.png');
+  const res = await fetch(`${srv.base}/api/convert`, { method: 'POST', headers: srv.auth, body: fd });
+  assert.equal(res.status, 200, await res.clone().text());
+  assert.equal(res.headers.get('content-type'), 'application/pdf');
+  assert.equal((await PDFDocument.load(Buffer.from(await res.arrayBuffer()))).getPageCount(), 2);
+});
+
+test('?async=1 → 202 {jobId}; poll; download once; Markdown remote references arrive as warnings', async () => {
+  const res = await fetch(`${srv.base}/api/convert?async=1&to=html&name=n.md`, { method: 'POST', headers: { ...srv.auth, 'content-type': 'application/octet-stream' }, body: '![p](https://tracker.invalid/p.gif)\n' });
+  assert.equal(res.status, 202);
+  const { jobId } = (await res.json()) as { jobId: string };
+  let job: { status: string; warnings: string[] } = { status: 'queued', warnings: [] };
+  for (let i = 0; i < 300 && (job.status === 'queued' || job.status === 'running'); i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    job = (await json(await fetch(`${srv.base}/api/jobs/${jobId}`, { headers: srv.auth }))).job as typeof job;
+  }
+  assert.equal(job.status, 'succeeded');
+  assert.deepEqual(job.warnings, ['remote link (not loaded unless clicked): 1 to tracker.invalid']);
+  const dl = await fetch(`${srv.base}/api/jobs/${jobId}/result`, { headers: srv.auth });
+  assert.equal(dl.status, 200);
+  assert.ok(!(await dl.text()).includes('<img'));
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal((await fetch(`${srv.base}/api/jobs/${jobId}/result`, { headers: srv.auth })).status, 410);
+});
+
+test('DELETE a running job: its worker is killed, its files removed, the job ends cancelled', async () => {
+  const res = await fetch(`${srv.base}/api/convert?async=1&to=txt&from=txt&converter=test-spin`, { method: 'POST', headers: { ...srv.auth, 'content-type': 'application/octet-stream' }, body: 'x' });
+  const { jobId } = (await res.json()) as { jobId: string };
+  for (let i = 0; i < 200; i++) {
+    const j = (await json(await fetch(`${srv.base}/api/jobs/${jobId}`, { headers: srv.auth }))).job as { status: string };
+    if (j.status === 'running') break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const del = await fetch(`${srv.base}/api/jobs/${jobId}`, { method: 'DELETE', headers: srv.auth });
+  assert.equal(((await del.json()) as { cancelled: boolean }).cancelled, true);
+  let job: { status: string; error: { code: string } | null } = { status: 'running', error: null };
+  for (let i = 0; i < 100 && job.status === 'running'; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    job = (await json(await fetch(`${srv.base}/api/jobs/${jobId}`, { headers: srv.auth }))).job as typeof job;
+  }
+  assert.equal(job.status, 'cancelled');
+  assert.equal(job.error?.code, 'CANCELLED');
+});
+
+test('results expire after the TTL when nobody downloads them', async () => {
+  const t = await start({ resultTtlMs: 1000 });
+  const res = await fetch(`${t.base}/api/convert?to=json&from=yaml&respond=json`, { method: 'POST', headers: { ...t.auth, 'content-type': 'application/octet-stream' }, body: 'a: 1\n' });
+  const id = ((await json(res)).job as { id: string }).id;
+  await new Promise((r) => setTimeout(r, 1500));
+  const dl = await fetch(`${t.base}/api/jobs/${id}/result`, { headers: t.auth });
+  assert.equal(dl.status, 410);
+  assert.equal((await json(dl)).error?.code, 'RESULT_GONE');
+});
+
 test('raw body CSV → JSON with query parameters; the job is listed with sizes', async () => {
-  const res = await fetch(`${srv.base}/api/convert?to=json&name=list.csv`, { method: 'POST', headers: { ...srv.auth, 'content-type': 'application/octet-stream' }, body: 'a,b\n1,2\n' });
+  const res = await fetch(`${srv.base}/api/convert?to=json&name=list.csv&respond=json`, { method: 'POST', headers: { ...srv.auth, 'content-type': 'application/octet-stream' }, body: 'a,b\n1,2\n' });
   const body = await json(res);
   assert.equal(res.status, 200, JSON.stringify(body));
   const id = (body.job as { id: string }).id;
@@ -98,7 +198,7 @@ test('raw body CSV → JSON with query parameters; the job is listed with sizes'
 });
 
 test('DELETE /api/jobs/:id discards an undownloaded result', async () => {
-  const res = await fetch(`${srv.base}/api/convert?to=yaml&from=json`, { method: 'POST', headers: { ...srv.auth, 'content-type': 'application/octet-stream' }, body: '{"k": 1}' });
+  const res = await fetch(`${srv.base}/api/convert?to=yaml&from=json&respond=json`, { method: 'POST', headers: { ...srv.auth, 'content-type': 'application/octet-stream' }, body: '{"k": 1}' });
   const id = ((await json(res)).job as { id: string }).id;
   const del = await fetch(`${srv.base}/api/jobs/${id}`, { method: 'DELETE', headers: srv.auth });
   assert.deepEqual(await del.json(), { id, cancelled: false, discarded: true });

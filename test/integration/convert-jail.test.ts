@@ -45,6 +45,13 @@ test('jailed worker: OCR and DOCX conversions work with every network path close
     assert.equal(ocr.status, 'succeeded', JSON.stringify(ocr.error));
     assert.equal(ocr.converter, 'ocr');
     assert.match(readFileSync(s.result(ocr.id).path, 'utf8'), /Nothing leaves/);
+    assert.ok(ocr.layers.some((l) => l === 'namespace' || l === 'seccomp'), `a kernel layer was in force: ${ocr.layers.join(', ')}`);
+    // Named .png: routed to a warm OCR-family worker (engine and model loaded before the job); confidence shown.
+    const warm = await s.convert({ data: await textPng('Local model only'), name: 'scan.png', to: 'txt' });
+    assert.equal(warm.status, 'succeeded', JSON.stringify(warm.error));
+    assert.equal(warm.family, 'ocr');
+    assert.match(readFileSync(s.result(warm.id).path, 'utf8'), /Local model only/);
+    assert.ok(typeof warm.info?.['confidence'] === 'number' && warm.info['confidence'] > 50, `confidence ${JSON.stringify(warm.info)}`);
     const md = await s.convert({ data: await docx('Title', 'Body'), name: 'x.docx', to: 'md' });
     assert.equal(md.status, 'succeeded', JSON.stringify(md.error));
     assert.equal(canary.hits, 0);

@@ -10,7 +10,7 @@ import { repoRoot } from '../helpers/paths.js';
 
 const REASON = 'Only the test suite imports it; never loaded at run time by our code.';
 const finding = (over: Partial<Finding> = {}): Finding => ({
-  rule: 'network-module', level: 'warning', package: 'lib', version: '1.0.0', packagePath: 'node_modules/lib',
+  rule: 'network-module', level: 'warning', severity: 'medium', reachable: false, dev: false, package: 'lib', version: '1.0.0', packagePath: 'node_modules/lib',
   file: 'test/a.js', line: 1, message: "requires 'http'", subject: 'http', ...over,
 });
 const file = (waivers: object[]): string => JSON.stringify({ waivers });

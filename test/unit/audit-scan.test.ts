@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { scanText, hasTrigger, parseSource } from '../../src/audit/scan/index.js';
 import type { FileScanOptions, RawFinding } from '../../src/audit/scan/index.js';
 
-const OPTS: FileScanOptions = { prefer: 'script', deep: false, maxParseBytes: 8 * 1048576 };
+const OPTS: FileScanOptions = { prefer: 'script', deep: false, maxParseBytes: 8 * 1048576, reachable: true };
 
 function scan(text: string, opts: Partial<typeof OPTS> = {}): { findings: RawFinding[]; how: string } {
   return scanText(text, Buffer.byteLength(text), { ...OPTS, ...opts }, new Set());
@@ -97,9 +97,12 @@ test('createRequire(import.meta.url) counts as require', () => {
   assert.deepEqual(rules(r.findings), ['network-module:dns']);
 });
 
-test('dynamic require, import(), eval, globalThis[computed] and process.dlopen are notes', () => {
+test('dynamic require, import(), eval, globalThis[computed] and process.dlopen are reported; a foldable name is resolved', () => {
   const r = scan("const m = require(name);\nconst n = import(`./${x}.js`);\neval('1');\nnew Function('return 1');\nglobalThis['fe' + 'tch'](u);\nprocess.dlopen(module, p);\n");
-  assert.deepEqual(rules(r.findings), ['dynamic-code:Function', 'dynamic-code:eval', 'dynamic-code:globalThis[…]', 'dynamic-code:process.dlopen', 'dynamic-require:import()', 'dynamic-require:require()']);
+  // 'fe' + 'tch' folds to fetch: both the dynamic access and the network global it reaches.
+  assert.deepEqual(rules(r.findings), ['dynamic-access:globalThis[…]', 'dynamic-code:Function', 'dynamic-code:eval', 'dynamic-code:process.dlopen', 'dynamic-require:import()', 'dynamic-require:require()', 'network-global:fetch']);
+  // A name only known at run time: the dynamic access alone.
+  assert.deepEqual(rules(scan('const k = process.argv[2];\nglobalThis[k](u);\n').findings), ['dynamic-access:globalThis[…]']);
 });
 
 test('an unparseable file gets a parse-failure note and the lexical rules still apply', () => {
@@ -145,4 +148,30 @@ test('URL hosts in string literals are collected (not loopback)', () => {
   const hosts = new Set<string>();
   scanText("const a = 'https://cdn.example.invalid/x'; const b = \"http://127.0.0.1:80\"; // http://comment.invalid\n", 90, OPTS, hosts);
   assert.deepEqual([...hosts], ['cdn.example.invalid']);
+});
+
+test('host groups, P2P URLs, opt-out variables and remote-download defaults, with positions', async () => {
+  const { hostFindings } = await import('../../src/audit/scan/index.js');
+  const text = [
+    "const u = 'https://app.posthog.com/e';",
+    "// see https://registry.npmjs.org/pkg",
+    "const ice = { urls: 'stun:stun.l.google.com:19302' };",
+    "const t = 'udp://tracker.invalid:80';",
+    "if (process.env['DO_NOT_TRACK']) {}",
+    "env.allowRemoteModels = true;",
+    "const cdn = `https://cdn.jsdelivr.net/npm/x`;",
+    "const other = 'https://github.com/x';",
+  ].join('\n');
+  const got = hostFindings(text).map((f) => `${f.rule}:${f.subject}@${f.line}:${f.column}`).sort();
+  assert.deepEqual(got, [
+    'hardcoded-host:analytics:app.posthog.com@1:11',
+    'hardcoded-host:cdn:cdn.jsdelivr.net@7:13',
+    'host-in-comment:package-registry:registry.npmjs.org@2:8',
+    'p2p-url:stun@3:22',
+    'p2p-url:udp@4:12',
+    'runtime-download-default:allowRemoteModels@6:5',
+    'telemetry-optout-env:DO_NOT_TRACK@5:18',
+  ]);
+  // Mentions in prose are not reads: no finding for a comment naming the variable.
+  assert.deepEqual(hostFindings('// set DO_NOT_TRACK=1 to opt out\n'), []);
 });

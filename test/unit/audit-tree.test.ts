@@ -55,8 +55,11 @@ test('code rules land on the right package, file and line', () => {
 });
 
 test('scopes: --prod drops dev-only packages and their findings; stats add up', () => {
-  assert.deepEqual(keys(all.findings, 'dev-tool'), ['network-module:net']);
-  assert.deepEqual(keys(prod.findings, 'dev-tool'), []);
+  // Dev-only: medium by policy, so listed below the default --fail-on (high), not failing.
+  assert.deepEqual(keys(all.findings, 'dev-tool'), []);
+  assert.deepEqual(keys(all.notes, 'dev-tool'), ['network-module:net']);
+  assert.equal(all.notes.find((f) => f.package === 'dev-tool')?.severity, 'medium');
+  assert.deepEqual(keys(prod.notes, 'dev-tool'), []);
   assert.equal(prod.scope, 'prod');
   assert.equal(prod.lockfile, 'absent', 'the fixture has no lockfile, and the report says so');
   assert.equal(all.stats.packages, prod.stats.packages + 1);
@@ -76,7 +79,8 @@ test('an uninstalled tree is not "clean": direct dependencies that are missing f
   try {
     const r = runAudit({ root: bare, prod: false, allowFile: null });
     assert.equal(r.ok, false);
-    assert.deepEqual(r.findings.map((f) => `${f.rule}:${f.level}:${f.subject}`), ['missing-dependency:warning:left-pad'], 'devDependencies may be absent');
+    assert.deepEqual(r.findings.map((f) => `${f.rule}:${f.level}:${f.subject}`), ['missing-dependency:error:left-pad'], 'devDependencies may be absent');
+    assert.equal(r.findings[0]?.severity, 'high');
     assert.equal(r.stats.packages, 0);
   } finally {
     rmSync(bare, { recursive: true, force: true });

@@ -17,7 +17,7 @@ test('folders are 0700, the input is 0400 under a fixed name, and in/ is sealed'
   assert.equal(statSync(root).mode & 0o777, 0o700);
   const f = createJobFolder(root);
   assert.equal(statSync(f.root).mode & 0o777, 0o700);
-  const file = writeInput(f, Buffer.from('data'));
+  const [file] = writeInput(f, Buffer.from('data'));
   assert.equal(file, join(f.inDir, 'input'));
   assert.equal(statSync(file).mode & 0o777, 0o400);
   assert.equal(statSync(f.inDir).mode & 0o777, 0o500);

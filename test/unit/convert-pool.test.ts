@@ -29,16 +29,43 @@ function service(over: Partial<ConvertServiceOptions> = {}, cfg: Partial<Convert
 before(() => { dataDir = mkdtempSync(join(tmpdir(), 'hermetic-convert-pool-')); });
 after(() => { rmSync(dataDir, { recursive: true, force: true }); });
 
-test('warm pool: catalog comes from a ready worker, with built-ins and plugins', async () => {
+async function until(pred: () => boolean, ms = 20_000): Promise<void> {
+  for (const end = Date.now() + ms; !pred() && Date.now() < end;) await new Promise((r) => setTimeout(r, 20));
+}
+
+test('warm pool: one worker per common family; the catalog comes from an \'all\' worker, with built-ins and plugins', async () => {
   const s = service();
   s.start();
   try {
+    await until(() => s.stats().pool.ready >= 3);
+    const fam = s.stats().pool.families;
+    assert.deepEqual(Object.keys(fam).sort(), ['data', 'document', 'image'], 'the common families are warmed before any demand');
+    for (const f of ['data', 'document', 'image'] as const) assert.equal(fam[f]?.ready, 1);
     const cat = await s.catalog();
     const ids = cat.map((c) => c.id);
     for (const id of ['image', 'document', 'data', 'spreadsheet', 'pdf', 'ocr', 'test-echo']) assert.ok(ids.includes(id), `missing ${id}`);
     assert.equal(cat.find((c) => c.id === 'test-echo')?.origin, 'plugin');
-    for (let i = 0; i < 50 && s.stats().pool.ready < 1; i++) await new Promise((r) => setTimeout(r, 20));
-    assert.equal(s.stats().pool.ready, 1);
+    assert.equal(s.stats().pool.families.all?.spawned, 1);
+  } finally { await s.close(); }
+});
+
+test('per-family routing and demand: jobs run in a worker of their family; demand grows that family\'s warm share', async () => {
+  const s = service({ poolSize: 2 });
+  s.start();
+  try {
+    await until(() => s.stats().pool.ready >= 3);
+    for (let i = 0; i < 3; i++) {
+      const v = await s.convert({ data: Buffer.from('a: 1\n'), from: 'yaml', to: 'json' });
+      assert.equal(v.status, 'succeeded', JSON.stringify(v.error));
+      assert.equal(v.family, 'data');
+    }
+    const png = await s.convert({ data: Buffer.from('x'), name: 'x.png', to: 'txt' });
+    assert.equal(png.family, 'ocr', 'PNG → text is routed to the OCR family (and fails on the content)');
+    assert.equal(png.error?.code, 'FORMAT_MISMATCH');
+    // Three data jobs out of four: data's share of the pool (size 2) is now 2 warm workers.
+    await until(() => (s.stats().pool.families.data?.ready ?? 0) >= 2);
+    assert.equal(s.stats().pool.families.data?.ready, 2);
+    assert.equal(s.stats().pool.families.image?.ready, 1, 'a common family keeps its one warm worker');
   } finally { await s.close(); }
 });
 

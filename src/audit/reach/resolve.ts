@@ -22,7 +22,7 @@ function kind(p: string): 'file' | 'dir' | null {
   return k;
 }
 
-interface Manifest { main?: unknown; exports?: unknown }
+interface Manifest { main?: unknown; exports?: unknown; imports?: unknown }
 const manifestCache = new Map<string, Manifest | null>();
 function manifestOf(dir: string): Manifest | null {
   let m = manifestCache.get(dir);
@@ -62,7 +62,7 @@ export function exportsTargets(exportsField: unknown, subpath: string): string[]
   if (typeof exportsField === 'string' || Array.isArray(exportsField)) map = { '.': exportsField };
   else if (exportsField && typeof exportsField === 'object') {
     const keys = Object.keys(exportsField);
-    map = keys.length && keys.every((k) => !k.startsWith('.')) ? { '.': exportsField } : exportsField as Record<string, unknown>;
+    map = keys.length && keys.every((k) => !k.startsWith('.') && !k.startsWith('#')) ? { '.': exportsField } : exportsField as Record<string, unknown>;
   } else return [];
   if (subpath in map) return targets(map[subpath], null);
   for (const [key, value] of Object.entries(map)) {
@@ -86,6 +86,25 @@ function splitBare(spec: string): { name: string; subpath: string } {
 
 const dirCache = new Map<string, string | null>();
 
+/** `#internal` specifiers: the `imports` field of the nearest package.json above the file. */
+function resolveImportsField(spec: string, base: string): string[] {
+  for (let d = base; ; ) {
+    if (kind(join(d, 'package.json')) === 'file') {
+      const imports = manifestOf(d)?.imports;
+      if (!imports || typeof imports !== 'object') return [];
+      // The `imports` map has the same shape as `exports` with '#' keys instead of './' keys.
+      return exportsTargets(imports, spec).flatMap((t) => {
+        if (!t.startsWith('./')) return resolveSpecifier(t, join(d, 'package.json'));
+        const f = resolveFile(resolvePath(d, t));
+        return f ? [f] : [];
+      });
+    }
+    const up = dirname(d);
+    if (up === d) return [];
+    d = up;
+  }
+}
+
 /** The files a specifier written in `fromFile` can load (several when `exports` has conditions). */
 export function resolveSpecifier(spec: string, fromFile: string): string[] {
   if (spec.startsWith('node:') || BUILTINS.has(spec) || /^(?:data|https?|file):/.test(spec)) return [];
@@ -94,7 +113,7 @@ export function resolveSpecifier(spec: string, fromFile: string): string[] {
     const f = resolveFile(resolvePath(base, spec.split('?')[0] as string));
     return f ? [f] : [];
   }
-  if (spec.startsWith('#')) return [];
+  if (spec.startsWith('#')) return resolveImportsField(spec, base);
   const { name, subpath } = splitBare(spec);
   const key = `${name}\0${base}`;
   let pkgDir = dirCache.get(key);

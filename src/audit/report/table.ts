@@ -1,7 +1,8 @@
 // The human report: what fails (grouped by package, rule and subject, with the first
 // location and a count), what was waived and why, counts of notes, and the verdict.
 import { RULE_IDS, ruleInfo } from '../rules.js';
-import type { AuditReport, Finding, WaivedFinding } from '../types.js';
+import { severityRank } from '../severity.js';
+import type { AuditReport, Finding, PackageSummary, WaivedFinding } from '../types.js';
 
 interface Group { first: Finding; count: number; files: Set<string> }
 
@@ -17,14 +18,30 @@ function group(findings: Finding[]): Group[] {
 
 function where(f: Finding): string {
   if (!f.file) return `${f.packagePath}/package.json`;
-  return `${f.packagePath}/${f.file}${f.line !== undefined ? `:${f.line}` : ''}`;
+  return `${f.packagePath}/${f.file}${f.line !== undefined ? `:${f.line}${f.column !== undefined ? `:${f.column}` : ''}` : ''}`;
 }
 
-function line(g: Group, devPaths: Set<string>): string {
-  const f = g.first;
-  const more = g.files.size > 1 ? ` (+${g.files.size - 1} more file${g.files.size > 2 ? 's' : ''})` : '';
-  const name = `${f.package}@${f.version}${devPaths.has(f.packagePath) ? ' (dev)' : ''}`;
-  return `  ${f.level.padEnd(7)} ${name.padEnd(34)} ${f.rule.padEnd(24)} ${f.message}\n          at ${where(f)}${more}`;
+/** Findings grouped by package, the package with the worst finding first, worst findings first within. */
+function byPackage(findings: Finding[], packages: PackageSummary[]): string[] {
+  const info = new Map(packages.map((p) => [p.relPath, p]));
+  const groups = new Map<string, Finding[]>();
+  for (const f of findings) groups.set(f.packagePath, [...(groups.get(f.packagePath) ?? []), f]);
+  const worst = (list: Finding[]): number => Math.max(...list.map((f) => severityRank(f.severity)));
+  const out: string[] = [];
+  for (const [path, list] of [...groups].sort((a, b) => worst(b[1]) - worst(a[1]) || b[1].length - a[1].length || a[0].localeCompare(b[0]))) {
+    const f0 = list[0] as Finding;
+    const p = info.get(path);
+    const chain = p && p.chain.length > 1 ? ` — pulled in by ${p.chain.slice(0, -1).join(' > ')}` : '';
+    out.push(`  ${f0.package}@${f0.version} (${f0.dev ? 'dev' : 'prod'}${p ? `, ${p.reachableFiles}/${p.files} files reachable` : ''})${chain}`);
+    for (const g of group(list).sort((a, b) => severityRank(b.first.severity) - severityRank(a.first.severity))) {
+      const f = g.first;
+      const more = g.files.size > 1 ? ` (+${g.files.size - 1} more file${g.files.size > 2 ? 's' : ''})` : '';
+      out.push(`    ${f.severity.toUpperCase().padEnd(8)} ${f.rule.padEnd(22)} ${f.message}${f.file ? (f.reachable ? ' [reachable]' : ' [unreachable]') : ''}`);
+      out.push(`             at ${where(f)}${more}`);
+      if (f.snippet) out.push(`             | ${f.snippet}`);
+    }
+  }
+  return out;
 }
 
 export function renderTable(report: AuditReport, opts: { verbose?: boolean; allowFile?: string | null } = {}): string {
@@ -32,18 +49,24 @@ export function renderTable(report: AuditReport, opts: { verbose?: boolean; allo
   const out: string[] = [];
   const mib = (s.bytes / 1048576).toFixed(1);
   out.push(`hermetic audit — ${report.scope === 'prod' ? 'production' : 'all (production + dev)'} dependencies of ${report.root}`);
-  out.push(`${s.packages} packages, ${s.files} JavaScript files (${mib} MiB): ${s.parsed} parsed, ${s.files - s.parsed - s.lexicalOnly - s.parseFailures} without any trigger token, `
-    + `${s.lexicalOnly} too large to parse, ${s.parseFailures} unparseable — ${(s.durationMs / 1000).toFixed(1)} s`);
+  out.push(`${s.packages} packages, ${s.files} JavaScript files (${mib} MiB): ${s.parsed} parsed, ${s.files - s.parsed - s.lexicalOnly - s.parseFailures - s.unreachableLexical} reachable without any trigger token, `
+    + `${s.unreachableLexical} unreachable (lexical rules only), ${s.lexicalOnly} too large to parse, ${s.parseFailures} unparseable — ${(s.durationMs / 1000).toFixed(1)} s`);
   out.push(report.lockfile === 'checked' ? 'Lockfile: provenance checked (registry host, https, integrity).'
     : 'Lockfile: none (npm-shrinkwrap.json, package-lock.json or node_modules/.package-lock.json, v2+) — where the packages came from was NOT checked.');
   out.push('');
 
-  const failing = group(report.findings);
-  if (failing.length) {
-    out.push(`NOT WAIVED — ${report.findings.length} finding(s), ${failing.length} distinct, in ${new Set(report.findings.map((f) => f.packagePath)).size} package(s):`);
-    const devPaths = new Set(report.packages.filter((p) => p.dev).map((p) => p.relPath));
-    for (const g of failing) out.push(line(g, devPaths));
+  const r = report.reachability;
+  out.push(r.mode === 'entries'
+    ? `Reachability: ${r.reachableFiles} files reachable from ${r.entries.join(', ')}${r.computedLoads.length ? ` (${r.computedLoads.length} computed load(s) made their folders count as reachable)` : ''}.`
+    : 'Reachability: UNKNOWN — no entry point (package.json bin/main/exports or --entry): every file counts as reachable.');
+  out.push('');
+  if (report.findings.length) {
+    out.push(`NOT WAIVED at or above ${report.failOn} — ${report.findings.length} finding(s) in ${new Set(report.findings.map((f) => f.packagePath)).size} package(s), worst first:`);
+    out.push(...byPackage(report.findings, report.packages));
     out.push('');
+  }
+  if (report.expiredWaivers.length) {
+    out.push(`EXPIRED waivers (they waive nothing; re-review and renew or remove them): ${report.expiredWaivers.map((w) => `#${w.index} ${w.package} ${w.rule} (expired ${w.expires})`).join('; ')}`, '');
   }
 
   if (report.waived.length) {
@@ -65,10 +88,10 @@ export function renderTable(report: AuditReport, opts: { verbose?: boolean; allo
 
   if (report.notes.length) {
     const counts = new Map<string, number>();
-    for (const n of report.notes) counts.set(n.rule, (counts.get(n.rule) ?? 0) + 1);
-    out.push(`Notes (information, not failures): ${[...counts].map(([r, n]) => `${r} ${n}`).join(', ')}${opts.verbose ? '' : ' — --verbose lists them'}`);
+    for (const n of report.notes) counts.set(n.severity, (counts.get(n.severity) ?? 0) + 1);
+    out.push(`Below ${report.failOn} (listed, not failures): ${[...counts].map(([r, n]) => `${r} ${n}`).join(', ')}${opts.verbose ? '' : ' — --verbose lists them'}`);
     if (opts.verbose) {
-      for (const g of group(report.notes)) out.push(`  ${g.first.rule.padEnd(24)} ${g.first.package}@${g.first.version}: ${g.first.message} at ${where(g.first)}${g.files.size > 1 ? ` (+${g.files.size - 1} more)` : ''}`);
+      out.push(...byPackage(report.notes, report.packages));
       out.push('', 'Hosts named in URL literals (where code could point; not findings by themselves):');
       for (const p of report.packages) if (p.urlHosts.length) out.push(`  ${p.name}@${p.version}: ${p.urlHosts.join(', ')}`);
     }
@@ -82,8 +105,8 @@ export function renderTable(report: AuditReport, opts: { verbose?: boolean; allo
   if (outOfScope && opts.verbose) out.push(`Waivers for packages outside this scope: ${outOfScope}`, '');
 
   out.push(report.ok
-    ? `Result: OK — no unwaived finding (${report.waived.length} waived with reasons).`
-    : `Result: FAIL — ${report.findings.length} unwaived finding(s). Review each; remove the dependency or add a specific, reasoned waiver.`);
+    ? `Result: OK — no unwaived finding at or above ${report.failOn} (${report.waived.length} waived with reasons).`
+    : `Result: FAIL — ${report.findings.length} unwaived finding(s) at or above ${report.failOn}${report.expiredWaivers.length ? `, ${report.expiredWaivers.length} expired waiver(s)` : ''}. Review each; remove the dependency or add a specific, reasoned waiver.`);
   return `${out.join('\n')}\n`;
 }
 

@@ -31,8 +31,15 @@ export function hostGroup(host: string): HostGroup | null {
 }
 
 const URL_ANY = /(['"`]?)(?:https?|wss?):\/\/([A-Za-z0-9.-]+\.[A-Za-z]{2,})/g;
+const P2P_HINT = /stun:|turns?:|magnet:|udp:\/\//;
 const P2P_URL = /(['"`])(stun|turns?|magnet):|(['"`])udp:\/\//g;
-const OPTOUT = /\b(DO_NOT_TRACK|NO_UPDATE_NOTIFIER|CHECKPOINT_DISABLE|[A-Z][A-Z0-9_]*_TELEMETRY_(?:DISABLED?|OPTOUT|OPT_OUT)|[A-Z][A-Z0-9_]*_DISABLE_TELEMETRY)\b/g;
+// Read from the environment (env.X, env['X']) or named as a whole string literal ('X', as in
+// getEnv('X') or a destructuring helper); a mention in prose or a comment is not a read.
+const OPTOUT_NAME = 'DO_NOT_TRACK|NO_UPDATE_NOTIFIER|CHECKPOINT_DISABLE|[A-Z][A-Z0-9_]*_TELEMETRY_(?:DISABLED?|OPTOUT|OPT_OUT)|[A-Z][A-Z0-9_]*_DISABLE_TELEMETRY';
+// Library defaults that download at run time: transformers.js turning allowRemoteModels on.
+const REMOTE_DEFAULT = /\b(allowRemoteModels)\s*[:=]\s*(?:true|!0)\b/g;
+const OPTOUT_HINT = /TELEMETRY|DO_NOT_TRACK|NO_UPDATE_NOTIFIER|CHECKPOINT_DISABLE/;
+const OPTOUT = new RegExp(`\\benv\\s*(?:\\.\\s*|\\[\\s*['"\`])(${OPTOUT_NAME})\\b|['"\`](${OPTOUT_NAME})['"\`]|\\{[^{}]{0,200}\\b(${OPTOUT_NAME})\\b[^{}]{0,200}\\}\\s*=\\s*process\\.env`, 'g');
 
 class LineIndex {
   private starts: number[] | null = null;
@@ -70,14 +77,22 @@ export function hostFindings(text: string): RawFinding[] {
     if (m[1]) add({ rule: 'hardcoded-host', subject: `${group}:${host}`, message: `hard-coded ${group} host '${host}'` }, m.index);
     else add({ rule: 'host-in-comment', subject: `${group}:${host}`, message: `${group} host '${host}' named outside a string literal (comment or prose)` }, m.index);
   }
-  P2P_URL.lastIndex = 0;
+  // Cheap substring checks first: the full patterns are costly over 100 MB of code.
+  const p2p = P2P_HINT.test(text);
+  P2P_URL.lastIndex = p2p ? 0 : text.length;
   for (let m = P2P_URL.exec(text); m; m = P2P_URL.exec(text)) {
     const scheme = m[2] ?? 'udp';
-    add({ rule: 'p2p-url', subject: scheme, message: `${scheme}: URL literal (WebRTC/torrent/UDP peer address)` }, m.index);
+    add({ rule: 'p2p-url', subject: scheme, message: `${scheme}: URL literal (WebRTC/torrent/UDP peer address)` }, m.index + 1);
   }
-  OPTOUT.lastIndex = 0;
+  const optout = OPTOUT_HINT.test(text);
+  OPTOUT.lastIndex = optout ? 0 : text.length;
   for (let m = OPTOUT.exec(text); m; m = OPTOUT.exec(text)) {
-    add({ rule: 'telemetry-optout-env', subject: m[1] as string, message: `reads the telemetry/update opt-out variable ${m[1] as string}` }, m.index);
+    const name = (m[1] ?? m[2] ?? m[3]) as string;
+    add({ rule: 'telemetry-optout-env', subject: name, message: `reads the telemetry/update opt-out variable ${name}` }, m.index + m[0].indexOf(name));
+  }
+  REMOTE_DEFAULT.lastIndex = text.includes('allowRemoteModels') ? 0 : text.length;
+  for (let m = REMOTE_DEFAULT.exec(text); m; m = REMOTE_DEFAULT.exec(text)) {
+    add({ rule: 'runtime-download-default', subject: m[1] as string, message: `${m[0]}: models are fetched from a remote hub unless the caller turns this off` }, m.index);
   }
   return [...found.values()];
 }

@@ -1,6 +1,7 @@
 // Scan one file's text: pre-filter, parse (module or script), AST rules; or, for a file
 // too large to parse, the lexical rules with a note saying so.
 import { astFindings, parseSource, type ParseMode } from './ast.js';
+import type { ParseCache } from './cache.js';
 import { hostFindings } from './hosts.js';
 import { hasTrigger, lexicalFindings, urlHosts } from './lexical.js';
 import type { RawFinding } from './raw.js';
@@ -9,6 +10,7 @@ export type { RawFinding } from './raw.js';
 export { parseSource } from './ast.js';
 export { hasTrigger } from './lexical.js';
 export { hostFindings, hostGroup, type HostGroup } from './hosts.js';
+export { ParseCache } from './cache.js';
 
 export interface FileScanOptions {
   /** Grammar to try first (the other is the fallback). */
@@ -21,6 +23,8 @@ export interface FileScanOptions {
    * be medium or info, so it gets the lexical rules (no parse) unless `deep` is set.
    */
   reachable: boolean;
+  /** Where AST findings of unchanged files are remembered (opt-in). */
+  cache?: ParseCache | null;
 }
 
 export interface FileScanResult {
@@ -43,6 +47,15 @@ function scanCode(text: string, bytes: number, opts: FileScanOptions): FileScanR
     return { findings, how: 'lexical-only' };
   }
   if (!opts.deep && !hasTrigger(text)) return { findings: [], how: 'prefiltered' };
+  const key = opts.cache ? opts.cache.key(text, opts.prefer) : null;
+  const cached = key && opts.cache ? opts.cache.get(key) : null;
+  if (cached) return { findings: cached, how: 'parsed' };
+  const r = parseAndWalk(text, opts);
+  if (key && opts.cache && r.how === 'parsed') opts.cache.set(key, r.findings);
+  return r;
+}
+
+function parseAndWalk(text: string, opts: FileScanOptions): FileScanResult {
   const parsed = parseSource(text, opts.prefer);
   if (!parsed.ok) {
     const findings = lexicalFindings(text);

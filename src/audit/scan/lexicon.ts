@@ -62,7 +62,20 @@ export function moduleRoot(specifier: string): string | null {
 
 export type SpecifierKind = 'network-builtin' | 'network-package' | 'p2p' | 'signature' | 'child_process' | null;
 
+// The pre-filter classifies every quoted string of every file: the same few thousand strings
+// over and over, so the answers are remembered.
+const kindCache = new Map<string, SpecifierKind>();
+
 export function classifySpecifier(specifier: string): SpecifierKind {
+  let kind = kindCache.get(specifier);
+  if (kind === undefined) {
+    kind = classifyUncached(specifier);
+    if (kindCache.size < 200_000) kindCache.set(specifier, kind);
+  }
+  return kind;
+}
+
+function classifyUncached(specifier: string): SpecifierKind {
   const root = moduleRoot(specifier);
   if (!root) return null;
   if (NETWORK_BUILTINS.has(root)) return 'network-builtin';

@@ -7,6 +7,8 @@ export interface RawFinding {
   subject?: string;
   line?: number;
   column?: number;
+  /** The source line of the location, trimmed (and cut around the column when long). */
+  snippet?: string;
   /** How many times the same rule and subject occurred in the file (first location kept). */
   count?: number;
 }

@@ -8,15 +8,47 @@ import { z } from 'zod';
 import type { Converter } from '../types.js';
 import { ConvertError } from '../errors.js';
 import { inspectZip, decodeUtf8 } from '../guards/index.js';
+import { isRemoteUrl, remoteReferenceWarnings } from './remote-refs.js';
 
 const options = z
   .object({
     /** Wrap HTML output in a minimal standalone page. */
     standalone: z.coerce.boolean().default(false),
+    /**
+     * Remote images in Markdown (`![](https://…)`) load — and can track — when the HTML is opened.
+     * 'link' (default): turned into a plain link; 'remove': only the alt text stays; 'keep': left as
+     * images. Every remote reference is listed in the job's warnings either way.
+     */
+    remoteImages: z.enum(['link', 'remove', 'keep']).default('link'),
   })
   .strict();
 
-const md = new MarkdownIt({ html: false, linkify: false, typographer: false });
+/**
+ * Markdown → HTML, sanitised: raw HTML in the Markdown is escaped (html: false), markdown-it's
+ * validateLink refuses javascript:/vbscript:/file:/data: (but data:image) links, links get
+ * rel="noopener noreferrer nofollow", and remote images follow `remoteImages`.
+ */
+function markdown(remoteImages: 'link' | 'remove' | 'keep'): ReturnType<typeof MarkdownIt> {
+  const md = new MarkdownIt({ html: false, linkify: false, typographer: false });
+  const esc = md.utils.escapeHtml;
+  const defaultImage = md.renderer.rules.image!;
+  md.renderer.rules.image = (tokens, idx, options, env, self) => {
+    const t = tokens[idx]!;
+    const src = String(t.attrGet('src') ?? '');
+    if (remoteImages === 'keep' || !isRemoteUrl(src)) {
+      t.attrSet('referrerpolicy', 'no-referrer');
+      return defaultImage(tokens, idx, options, env, self);
+    }
+    const alt = String(self.renderInlineAsText(t.children ?? [], options, env));
+    if (remoteImages === 'remove') return esc(alt);
+    return `<a href="${esc(src)}" rel="noopener noreferrer nofollow">${esc(alt || src)}</a>`;
+  };
+  md.renderer.rules.link_open = (tokens, idx, options, _env, self) => {
+    tokens[idx]!.attrSet('rel', 'noopener noreferrer nofollow');
+    return self.renderToken(tokens, idx, options);
+  };
+  return md;
+}
 
 function turndown(): TurndownService {
   const t = new TurndownService({ headingStyle: 'atx', codeBlockStyle: 'fenced', bulletListMarker: '-' });
@@ -58,12 +90,16 @@ export const documentConverter: Converter<typeof options> = {
   async convert(input, opts) {
     let html: string;
     if (input.from === 'docx') html = await docxToHtml(input.data);
-    else if (input.from === 'md') html = md.render(decodeUtf8(input.data, 'Markdown'));
+    else if (input.from === 'md') html = markdown(opts.remoteImages).render(decodeUtf8(input.data, 'Markdown'));
     else if (input.from === 'html') html = decodeUtf8(input.data, 'HTML');
     else throw new ConvertError('NO_CONVERTER', `document cannot read ${input.from}`);
     let out: string;
     switch (input.to) {
-      case 'html': out = opts.standalone ? page(html) : html; break;
+      case 'html': {
+        out = opts.standalone ? page(html) : html;
+        const warnings = remoteReferenceWarnings(html);
+        return { data: Buffer.from(out, 'utf8'), format: 'html', ...(warnings.length ? { warnings } : {}) };
+      }
       case 'md': out = turndown().turndown(html) + '\n'; break;
       case 'txt': out = htmlToText(html); break;
       default: throw new ConvertError('NO_CONVERTER', `document cannot write ${input.to}`);

@@ -28,7 +28,7 @@ function idParam(params: unknown): string {
 }
 
 /** RFC 6266 filename: ASCII fallback plus UTF-8 filename*. */
-function contentDisposition(name: string): string {
+export function contentDisposition(name: string): string {
   const ascii = name.replace(/[^\x20-\x7e]|["\\%]/g, '_');
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 }

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, spawn as cpSpawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCanary } from '../../helpers/canary.js';
@@ -219,4 +219,50 @@ test('SIGTERM to the supervisor reaches the jailed command', { skip: !linux && '
   const code = await new Promise<number | null>((r) => p.on('close', (c) => r(c)));
   assert.match(out, /got-term/);
   assert.equal(code, 0);
+});
+
+test('a --report-fd that is not open is refused with a clear error, not a hang (positive control: an open one)', { skip: !linux && 'Linux only', timeout: 30_000 }, () => {
+  // fd 3 is left closed by 'ignore'. Before the check, the supervisor's own signalfd took
+  // that number, "reading the control channel" swallowed SIGCHLD, and it waited forever.
+  const bad = spawnSync(helperPath, ['--report-fd', '3', '--', 'true'], { stdio: ['ignore', 'ignore', 'pipe', 'ignore'], encoding: 'utf8', timeout: 10_000 });
+  assert.equal(bad.error, undefined, 'the helper must exit by itself');
+  assert.equal(bad.status, 125);
+  assert.match(bad.stderr, /--report-fd 3 is not an open descriptor/);
+  const good = spawnSync(helperPath, ['--report-fd', '3', '--', 'true'], { stdio: ['ignore', 'ignore', 'ignore', 'pipe'], encoding: 'utf8', timeout: 10_000 });
+  assert.equal(good.status, 0);
+  assert.match(String(good.output[3]), /"event":"started"/);
+});
+
+test('a report fd the supervisor cannot read (write-only file) does not make it spin', { skip: !linux && 'Linux only', timeout: 30_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hermetic-jail-'));
+  const file = join(dir, 'report.jsonl');
+  const fd = openSync(file, 'w'); // O_WRONLY: read() on it fails with EBADF
+  try {
+    const p = cpSpawn(helperPath, ['--report-fd', '3', '--', 'sleep', '0.5'], { stdio: ['ignore', 'ignore', 'ignore', fd] });
+    const exited = new Promise<number | null>((r) => p.on('close', (c) => r(c)));
+    while (!readFileSync(file, 'utf8').includes('"event":"started"')) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 200));
+    // read() calls made by the supervisor so far. Spinning on the unreadable channel made
+    // thousands (measured with strace before the fix); a sleeping supervisor makes a handful.
+    const syscr = Number(/^syscr:\s+(\d+)/m.exec(readFileSync(`/proc/${p.pid}/io`, 'utf8'))?.[1]);
+    assert.equal(await exited, 0);
+    assert.ok(Number.isFinite(syscr), 'read /proc/PID/io of the supervisor');
+    assert.ok(syscr < 50, `the supervisor made ${syscr} read() calls while the command slept`);
+    assert.match(readFileSync(file, 'utf8'), /"event":"exit","code":0/);
+  } finally { closeSync(fd); rmSync(dir, { recursive: true, force: true }); }
+});
+
+test('--trace prints each start-up step (where the time goes), and nothing without it', { skip: !linux && 'Linux only', timeout: 30_000 }, () => {
+  const caps = probe();
+  const on = spawnSync(helperPath, ['--trace', '--report-fd', '3', '--', 'true'], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: 10_000 });
+  assert.equal(on.status, 0);
+  const steps = on.stderr.split('\n').filter((l) => l.startsWith('hermetic-jail trace +')).map((l) => l.replace(/^hermetic-jail trace \+\d+us \[\d+\] /, ''));
+  for (const l of ALL_KERNEL) assert.ok(steps.includes(`child: ${l} ${caps.layers[l].available ? 'applied' : 'failed'}`), `${l} in ${JSON.stringify(steps)}`);
+  // The layer results reach the supervisor in one packet, with the seccomp listener.
+  assert.equal(steps.filter((s) => /^supervisor: \d+ message\(s\)/.test(s)).length, 1, JSON.stringify(steps));
+  assert.ok(steps.indexOf('child: exec true') > steps.indexOf('child: seccomp applied'));
+  assert.ok(steps.includes('supervisor: exit line written'));
+  const off = spawnSync(helperPath, ['--report-fd', '3', '--', 'true'], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: 10_000 });
+  assert.equal(off.status, 0);
+  assert.doesNotMatch(off.stderr, /hermetic-jail trace/);
 });
