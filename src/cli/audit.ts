@@ -32,7 +32,8 @@ Options:
   -o, --output FILE    write the report to FILE instead of standard output
   --allow FILE         waiver file (default: ROOT/audit-allow.json when it exists)
   --no-allow           ignore waivers: show every finding
-  --deep               parse every file (default: files with no trigger token are skipped)
+  --deep               parse every file, reachable or not (default: only reachable files with a
+                       trigger token are parsed; the rest get the lexical rules)
   --max-parse-mb N     files larger than N MiB get lexical rules only (default 8)
   --jobs N             parse in N worker threads (default 1: in-thread; helps only on idle multi-core machines)
   --strict-waivers     also fail (exit 1) on stale waivers: package audited, waiver matched nothing

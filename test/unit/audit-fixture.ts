@@ -1,5 +1,6 @@
-// Builds a small installed dependency tree on disk for the audit tests. node_modules/ is
-// git-ignored, so the tree is written from this description into a temporary folder.
+// Builds small installed dependency trees on disk for the audit tests, in temporary folders
+// (tests that change the tree, e.g. write waiver files, need their own copy). Issue 8's fixed
+// fixture project lives in test/fixtures/audit instead.
 import { chmodSync, mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
