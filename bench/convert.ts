@@ -4,7 +4,7 @@
 //   2. latency: a 10 KB Markdown → HTML through POST /api/convert vs an in-process call (p50, p95).
 //   3. warm pool vs cold spawn (CSV → JSON), and each family's worker warm-up.
 //   4. OCR: seconds per page-sized image (A4 at 150 dpi) in a warm OCR worker, and its peak memory.
-//   npx tsc -p tsconfig.json && node dist/bench/convert.js [--images 200] [--size 1600x1200] [--requests 20] [--rounds 5]
+//   npx tsc -p tsconfig.json && node dist/bench/convert.js [--images 200] [--size 1600x1200] [--requests 20] [--rounds 5] [--sections 1,2,3,4]
 import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +22,9 @@ import { startServer, createLogger } from '../src/server/index.js';
 const { values } = parseArgs({ options: {
   images: { type: 'string', default: '200' }, size: { type: 'string', default: '1600x1200' },
   requests: { type: 'string', default: '20' }, rounds: { type: 'string', default: '5' },
+  sections: { type: 'string', default: '1,2,3,4' },
 } });
+const sections = new Set((values.sections ?? '').split(','));
 const [W, H] = (values.size ?? '1600x1200').split('x').map(Number) as [number, number];
 const nImages = Number(values.images);
 const concurrency = Math.max(1, cpus().length);
@@ -54,7 +56,7 @@ const caps = probe();
 console.log(`hermetic convert bench — node ${process.version}, ${cpus().length} CPUs, jail layers available: ${Object.entries(caps.layers).filter(([, l]) => l.available).map(([n]) => n).join(', ') || 'none'}`);
 
 // 1. Throughput ------------------------------------------------------------------------------
-{
+if (sections.has('1')) {
   // Photo-like work for the encoder: gaussian noise over a gradient-free field (a flat colour would be trivial).
   const png = await sharp({ create: { width: W, height: H, channels: 3, background: { r: 90, g: 120, b: 160 }, noise: { type: 'gaussian', mean: 128, sigma: 30 } } }).png({ compressionLevel: 1 }).toBuffer();
   const req: ConvertRequest = { data: png, name: 'photo.png', to: 'webp', options: { quality: 80 } };
@@ -75,7 +77,7 @@ console.log(`hermetic convert bench — node ${process.version}, ${cpus().length
 }
 
 // 2. Latency through the HTTP API ---------------------------------------------------------------
-{
+if (sections.has('2')) {
   const para = 'Hermetic converts files **locally**; nothing leaves the machine. [Docs](https://docs.invalid/x) and `code`.\n\n';
   let md = '# Bench document\n\n';
   while (md.length < 10 * 1024) md += `## Section ${md.length}\n\n${para}- item one\n- item two\n\n`;
@@ -113,7 +115,7 @@ console.log(`hermetic convert bench — node ${process.version}, ${cpus().length
 }
 
 // 3. Warm vs cold, and warm-up per family ------------------------------------------------------
-{
+if (sections.has('3')) {
   const csv = Buffer.from('id,name,qty\n' + Array.from({ length: 2000 }, (_, i) => `${i},item${i},${i % 17}`).join('\n') + '\n');
   const req: ConvertRequest = { data: csv, name: 'x.csv', to: 'json' };
   const rounds = Number(values.rounds);
@@ -142,7 +144,7 @@ console.log(`hermetic convert bench — node ${process.version}, ${cpus().length
 }
 
 // 4. OCR --------------------------------------------------------------------------------------
-{
+if (sections.has('4')) {
   const lines = Array.from({ length: 28 }, (_, i) => `<text x="90" y="${140 + i * 55}" font-family="DejaVu Sans" font-size="30">Line ${i + 1}: Hermetic reads this page offline, nothing leaves.</text>`).join('');
   const page = await sharp(Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="1240" height="1754"><rect width="100%" height="100%" fill="white"/>${lines}</svg>`)).png().toBuffer();
   const req: ConvertRequest = { data: page, name: 'page.png', to: 'txt' };

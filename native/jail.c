@@ -440,8 +440,8 @@ static int apply_seccomp(bool report, int *listener, char *why, size_t cap) {
   long fd = syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, report ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0, &prog);
   if (fd < 0) { int e = errno; snprintf(why, cap, "seccomp(SET_MODE_FILTER%s): %s", report ? ", NEW_LISTENER" : "", strerror(e)); return e; }
   *listener = report ? (int)fd : -1;
-  snprintf(why, cap, "seccomp filter: sockets other than AF_UNIX stream, connect(), sendto() with an address, io_uring%s",
-           report ? " denied and reported by the supervisor" : " denied in-kernel (not reported)");
+  snprintf(why, cap, "seccomp filter: sockets other than AF_UNIX stream, connect(), sendto() with an address, io_uring (ENOSYS, unreported)%s",
+           report ? "; attempts denied and reported by the supervisor" : "; attempts denied in-kernel (not reported)");
   return 0;
 }
 

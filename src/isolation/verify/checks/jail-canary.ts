@@ -93,9 +93,14 @@ async function runCanary(jail: JailApi, ctx: CheckContext, canary: Target): Prom
   let stderr = '';
   handle.child.stderr?.on('data', (b: Buffer) => { if (stderr.length < 2000) stderr += b.toString(); });
   try {
-    const layers = handle.layers.map((l) => (canary.inheritedSeccomp && l.name === 'seccomp' && !l.inForce
-      ? { name: l.name, inForce: true, reason: `inherited from this server's jail (paranoid); the nested jail could not add its own: ${l.reason}` }
-      : l));
+    const layers = handle.layers.map((l) => {
+      if (canary.inheritedSeccomp && l.name === 'seccomp' && !l.inForce) {
+        return { name: l.name, inForce: true, reason: `inherited from this server's jail (paranoid); the nested jail could not add its own: ${l.reason}` };
+      }
+      // Left off on purpose (see above): say so, rather than a bare "disabled".
+      if (l.name === 'node-permission') return { ...l, reason: 'not applied to the kernel canary on purpose; the node.permission check reports this layer' };
+      return l;
+    });
     if (canary.inheritedSeccomp && !layers.some((l) => l.name === 'seccomp')) layers.push({ name: 'seccomp', inForce: true, reason: "inherited from this server's jail (paranoid)" });
     const inForce = new Set(layers.filter((l) => l.inForce).map((l) => l.name as string));
     const kernelInForce = KERNEL_LAYERS.filter((n) => inForce.has(n));
