@@ -7,7 +7,7 @@
 import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import type { JailAttempt, JailHandle, JailSpawnOptions, LayerName, LayerState } from '../isolation/jail/index.js';
+import type { JailHandle, JailSpawnOptions, LayerName, LayerState } from '../isolation/jail/index.js';
 import type { Monitor, WatchedProcess } from '../isolation/monitor/index.js';
 import type { ConverterInfo } from './catalog.js';
 import { ConvertError } from './errors.js';
@@ -325,15 +325,6 @@ export class WarmPool {
         if (!opts.keepFolder) removeJobFolder(folder);
       },
     };
-    // What the monitor hears from the jail supervisor: every report except libuv's io_uring_setup
-    // probe. Node >= 24 calls io_uring_setup for each event loop (main thread, platform thread,
-    // every worker thread) whatever the code does; the filter refuses it (ENOSYS) so no io_uring
-    // exists to carry a socket, and libuv falls back to epoll. Counted as network violations,
-    // these probes alone get a worker killed at start-up in strict (and at the 3rd in standard).
-    // The server side makes the same call (server/launcher/serve-isolation.ts). The refusal stays
-    // in handle.attempts (the jail's own record); a socket() from the same worker is reported.
-    const jailReports = { pid: handle.pid, events: new EventEmitter() };
-    handle.events.on('attempt', (a: JailAttempt) => { if (a.syscall !== 'io_uring_setup') jailReports.events.emit('attempt', a); });
     const attach = (jobId?: string): void => {
       const m = o.monitor;
       if (!m) return;
@@ -351,7 +342,7 @@ export class WarmPool {
         worker.terminated = { reason: n.reason ?? worker.terminated?.reason ?? 'terminated by the monitor', culprit: n.culprit };
       };
       m.events.on('terminated', onTerminated);
-      detach = [m.watch(watched), m.attachChild(handle.child, jobId), m.attachJail(jailReports, jobId), () => m.events.off('terminated', onTerminated)];
+      detach = [m.watch(watched), m.attachChild(handle.child, jobId), m.attachJail(handle, jobId), () => m.events.off('terminated', onTerminated)];
     };
     attach(); // attempts during warm-up (e.g. a plugin phoning home at import) are watched too
     return new Promise<WarmWorker>((resolve, reject) => {

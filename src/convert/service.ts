@@ -370,7 +370,7 @@ export class ConvertService {
     }
     const elapsed = Date.now() - t0;
     this.avgRunMs = this.avgRunMs * 0.8 + elapsed * 0.2;
-    const violations = worker.handle.attempts.filter((a) => a.syscall !== 'io_uring_setup').length + worker.tripwireAttempts;
+    const violations = worker.handle.attempts.length + worker.tripwireAttempts;
     if (runId !== undefined) {
       this.o.store?.sandboxRuns.update(runId, {
         finishedAt: new Date().toISOString(), violations,

@@ -140,7 +140,7 @@ test('serve wiring: monitor + jailed pool + SSE — tolerated, then terminated a
     const h = await call(s, 'GET', 'api/health');
     assert.equal(h.status, 200);
     assert.equal((h.json['isolation'] as { monitor: { active: boolean } }).monitor.active, true);
-    const r = await call(s, 'POST', 'api/convert?from=yaml&to=json', Buffer.from('a: 1\n'));
+    const r = await call(s, 'POST', 'api/convert?from=yaml&to=json&respond=json', Buffer.from('a: 1\n'));
     assert.equal(r.status, 200, JSON.stringify(r.json));
     assert.equal((r.json['job'] as { status: string }).status, 'succeeded');
   });
