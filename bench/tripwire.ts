@@ -4,7 +4,8 @@
 //     run; plus the server's CPU µs per request (steadier when other work shares the cores).
 //     Goal: ≥ 0.98×.
 //  2. Module load: time to import the converter dependencies in a fresh Node with the tripwire
-//     preloaded (resolve hook on) vs without, alternating, medians. Goal: ≤ 1.05×.
+//     preloaded (resolve hook on) vs without, alternating, medians. Goal: ≤ 1.05×. Then, per
+//     converter dependency, the CPU time of a fresh process importing just it, with vs without.
 // The whole run re-executes itself inside a fresh network namespace (only `lo`) when the machine
 // allows one, so nothing it starts can reach past loopback.
 //   npx tsc -p tsconfig.json && node dist/bench/tripwire.js [--duration S] [--rounds N] [--loads N]
@@ -123,3 +124,23 @@ const importRatio = m('on', 'importMs') / m('off', 'importMs');
 const wallRatio = m('on', 'wallMs') / m('off', 'wallMs');
 console.log(`import ${CONVERTER_DEPS.length} converter deps   without: ${fmt(m('off', 'importMs'))} ms   with resolve hook: ${fmt(m('on', 'importMs'))} ms   ratio ${importRatio.toFixed(3)}× (goal ≤ 1.05×)  ${importRatio <= 1.05 ? 'MET' : 'NOT MET'}`);
 console.log(`whole process (start + preload + imports)   without: ${fmt(m('off', 'wallMs'))} ms   with: ${fmt(m('on', 'wallMs'))} ms   ratio ${wallRatio.toFixed(3)}×`);
+
+// Per converter dependency, CPU time of the whole process (start + preload + one import), which
+// is what a warm worker pays and is steadier than wall time on a shared machine. "(none)" is the
+// preload alone. Interleaved on/off per round, so drift hits both sides alike.
+const PER_DEP = ['(none)', 'sharp', 'exceljs', 'mammoth', 'pdfjs-dist/legacy/build/pdf.mjs', 'tesseract.js', 'markdown-it'];
+const cpuBody = (dep: string) => `${dep === '(none)' ? '' : `await import(${JSON.stringify(dep)});`} const u = process.cpuUsage(); console.log(JSON.stringify({ cpuMs: (u.user + u.system) / 1000 }));`;
+function cpuOnce(dep: string, tripwire: boolean): number {
+  const r = spawnSync(process.execPath, [...preload(tripwire), '--input-type=module', '-e', cpuBody(dep)], { cwd: root, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`import ${dep} (${tripwire ? 'with' : 'without'} tripwire) failed: ${r.stderr}`);
+  return (JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { cpuMs: number }).cpuMs;
+}
+const depCpu = new Map<string, Record<'off' | 'on', number[]>>(PER_DEP.map((d) => [d, { off: [], on: [] }]));
+for (let i = 0; i < loads; i++) {
+  for (const dep of PER_DEP) for (const on of i % 2 ? [true, false] : [false, true]) depCpu.get(dep)?.[on ? 'on' : 'off'].push(cpuOnce(dep, on));
+}
+console.log(`process CPU (start + preload + import), median of ${loads} each way:`);
+for (const [dep, v] of depCpu) {
+  const off = median(v.off); const on = median(v.on);
+  console.log(`  ${dep.padEnd(34)} without: ${fmt(off).padStart(4)} ms   with: ${fmt(on).padStart(4)} ms   +${fmt(on - off)} ms   ratio ${(on / off).toFixed(3)}×`);
+}

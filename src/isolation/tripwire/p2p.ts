@@ -13,6 +13,8 @@ export function p2pPackageOf(request: string): string | null {
     const parts = request.split('/');
     return request.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] ?? request);
   }
+  // Most resolved URLs are our own files: skip the regex for them (this runs on every import).
+  if (!request.includes('node_modules')) return null;
   // The last node_modules segment owns the file.
   let last: string | null = null;
   for (const m of request.matchAll(NODE_MODULES)) last = (m[1] ?? '').replace(/\\/g, '/');

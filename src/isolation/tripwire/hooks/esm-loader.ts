@@ -1,10 +1,11 @@
 // ESM resolve hook for module.register() (Node 20.6+; runs on Node's loader thread). It refuses
 // P2P packages by specifier and by resolved URL and tells the main thread over the port it was
 // given, so the attempt is recorded there with the importer as the culprit.
+// Cost matters here: the loader thread boots for every Node process and worker thread, so this
+// file imports only the P2P matcher; what a block needs (attribution, the error code) is loaded
+// when a block happens, never on the path every import takes.
 import type { MessagePort } from 'node:worker_threads';
 import { p2pPackageOf } from '../p2p.js';
-import { NETWORK_BLOCKED_CODE } from '../types.js';
-import { packageFromPath } from '../attribution.js';
 
 interface ResolveContext { parentURL?: string }
 type NextResolve = (specifier: string, context?: ResolveContext) => { url: string } | Promise<{ url: string }>;
@@ -17,7 +18,8 @@ export function initialize(data: { port?: MessagePort } | undefined): void {
   port = data?.port;
 }
 
-export function blockedImportError(pkg: string, parentURL: string | undefined): Error & { code: string } {
+export async function blockedImportError(pkg: string, parentURL: string | undefined): Promise<Error & { code: string }> {
+  const [{ packageFromPath }, { NETWORK_BLOCKED_CODE }] = await Promise.all([import('../attribution.js'), import('../types.js')]);
   const culprit = parentURL ? packageFromPath(parentURL) : 'app';
   const e = new Error(`Network access blocked by Hermetic: import to P2P module "${pkg}" (from package "${culprit}")`) as Error & { code: string };
   e.code = NETWORK_BLOCKED_CODE;
@@ -33,5 +35,5 @@ export async function resolve(specifier: string, context: ResolveContext, nextRe
   }
   const msg: P2PImportMessage = { specifier, pkg, ...(context.parentURL ? { parentURL: context.parentURL } : {}) };
   port?.postMessage(msg);
-  throw blockedImportError(pkg, context.parentURL);
+  throw await blockedImportError(pkg, context.parentURL);
 }

@@ -101,27 +101,58 @@ function wrapConstructor(kind: 'WebSocket' | 'EventSource', original: Ctor): Cto
   return hooked;
 }
 
+/**
+ * Node ≥ 22 defines `globalThis.WebSocket` as a V8 lazy data property: reading it — even with
+ * Object.getOwnPropertyDescriptor — loads all of undici (~30 ms of CPU in every process and
+ * worker). `node:http` exposes the same constructor through an ordinary lazy getter (Node ≥ 22.5),
+ * so the guard can wrap it on first use without touching the global. Null: no such source.
+ */
+function lazySourceOf(kind: 'WebSocket' | 'EventSource'): (() => unknown) | null {
+  if (kind !== 'WebSocket') return null;
+  const getBuiltin = (process as unknown as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
+  const http = typeof getBuiltin === 'function' ? getBuiltin('node:http') : undefined;
+  if (!http || typeof http !== 'object') return null;
+  const desc = Object.getOwnPropertyDescriptor(http, kind);
+  const get = desc?.get;
+  return get ? () => get.call(http) : null;
+}
+
+function defineLazyGlobal(kind: 'WebSocket' | 'EventSource', getter: () => unknown, enumerable: boolean): void {
+  let hooked: Ctor | undefined;
+  Object.defineProperty(globalThis, kind, {
+    configurable: true,
+    enumerable,
+    get() {
+      if (!hooked) {
+        const original = getter() as Ctor | undefined;
+        if (typeof original !== 'function') return original;
+        hooked = wrapConstructor(kind, original);
+      }
+      return hooked;
+    },
+    set(v: unknown) { Object.defineProperty(globalThis, kind, { value: v, writable: true, configurable: true, enumerable: false }); },
+  });
+}
+
 function installConnectionGlobal(kind: 'WebSocket' | 'EventSource'): boolean {
   const g = globalThis as unknown as Record<string, unknown>;
+  // hasOwn and propertyIsEnumerable do not materialise a lazy global; getOwnPropertyDescriptor does.
+  if (!Object.hasOwn(globalThis, kind)) return false;
+  const source = lazySourceOf(kind);
+  if (source) {
+    const enumerable = Object.prototype.propertyIsEnumerable.call(globalThis, kind);
+    // Redefining a lazy data property in place materialises it; deleting it first does not.
+    if (Reflect.deleteProperty(globalThis, kind)) {
+      defineLazyGlobal(kind, source, enumerable);
+      return true;
+    }
+  }
   const desc = Object.getOwnPropertyDescriptor(globalThis, kind);
   if (!desc) return false;
   if (desc.get) {
     // Node defines these lazily; keep it lazy so start-up does not load undici's WebSocket.
     const getter = desc.get;
-    let hooked: Ctor | undefined;
-    Object.defineProperty(globalThis, kind, {
-      configurable: true,
-      enumerable: desc.enumerable ?? false,
-      get() {
-        if (!hooked) {
-          const original = getter.call(globalThis) as Ctor | undefined;
-          if (typeof original !== 'function') return original;
-          hooked = wrapConstructor(kind, original);
-        }
-        return hooked;
-      },
-      set(v: unknown) { Object.defineProperty(globalThis, kind, { value: v, writable: true, configurable: true, enumerable: false }); },
-    });
+    defineLazyGlobal(kind, () => getter.call(globalThis), desc.enumerable ?? false);
     return true;
   }
   const original = g[kind] as Ctor | undefined;
