@@ -7,7 +7,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from '../errors.js';
 import { allowedHostHeaders, allowedOrigins, isIpLiteralHost } from '../loopback.js';
-import { listeningPort, type ServerPlugin } from './types.js';
+import { listeningPort, syncOnRequest, type ServerPlugin } from './types.js';
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -30,7 +30,7 @@ export const hostOriginCheck: ServerPlugin = (app, ctx) => {
   const originAllowed = (origin: string, host: string, port: number) =>
     origins.has(origin) || (ctx.bind?.nonLoopback === true && isIpLiteralHost(host, port) && origin === `http://${host}`);
 
-  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+  app.addHook('onRequest', syncOnRequest((request: FastifyRequest, reply: FastifyReply) => {
     const port = refresh();
     const host = (request.headers.host ?? '').toLowerCase();
     if (!hostAllowed(host, port)) {
@@ -62,5 +62,5 @@ export const hostOriginCheck: ServerPlugin = (app, ctx) => {
       reply.header('access-control-allow-origin', originHeader);
       reply.header('vary', 'origin');
     }
-  });
+  }));
 };

@@ -34,10 +34,12 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
 };
 
 export const securityHeaders: ServerPlugin = (app) => {
-  app.addHook('onSend', async (request, reply, payload) => {
-    reply.headers(SECURITY_HEADERS);
+  // Callback style, not async: this runs on every response, and an async hook costs a promise
+  // round trip per request (measured by bench/server.ts).
+  app.addHook('onSend', (request, reply, payload, done) => {
+    for (const name in SECURITY_HEADERS) reply.header(name, SECURITY_HEADERS[name] as string);
     // API answers are never cached (they may carry security state); static UI files may be.
     if (request.url.startsWith('/api/') || reply.statusCode >= 400) reply.header('cache-control', 'no-store');
-    return payload;
+    done(null, payload);
   });
 };

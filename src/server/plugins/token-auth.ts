@@ -6,7 +6,7 @@
 import type { FastifyRequest } from 'fastify';
 import { HttpError } from '../errors.js';
 import { tokenMatches } from '../token.js';
-import { listeningPort, type ServerPlugin } from './types.js';
+import { listeningPort, syncOnRequest, type ServerPlugin } from './types.js';
 
 /** Public API routes (method + path). Keep this list short. */
 const PUBLIC_API = new Set(['GET /api/health', 'HEAD /api/health']);
@@ -35,7 +35,7 @@ function bearer(request: FastifyRequest): string | null {
 }
 
 export const tokenAuth: ServerPlugin = (app, ctx) => {
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', syncOnRequest((request, reply) => {
     const path = request.url.split('?', 1)[0] as string;
     const port = listeningPort(app, ctx);
 
@@ -68,5 +68,5 @@ export const tokenAuth: ServerPlugin = (app, ctx) => {
       return;
     }
     throw new HttpError(401, 'TOKEN_REQUIRED', 'this API needs the token: send `Authorization: Bearer <token>` (the token is in the data dir, file `token`) or open the URL printed by `hermetic serve`');
-  });
+  }));
 };
