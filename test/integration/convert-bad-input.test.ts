@@ -12,7 +12,7 @@ import { ConvertService, type ConvertRequest } from '../../src/convert/index.js'
 import { LIMITS } from '../../src/convert/limits.js';
 import { spawn as jailSpawn, probe } from '../../src/isolation/jail/index.js';
 import { fixturesDir } from '../helpers/paths.js';
-import { solidPng, docx, xlsx, textPdf, zip } from '../unit/convert-fixtures.js';
+import { solidPng, docx, xlsx, textPdf, zip, pngClaiming } from '../unit/convert-fixtures.js';
 
 const caps = probe();
 const noJail = caps.helperBuilt && (caps.layers.namespace.available || caps.layers.seccomp.available) ? false : `no kernel jail layer here (${caps.layers.namespace.reason}; ${caps.layers.seccomp.reason})`;
@@ -44,19 +44,6 @@ function filesUnderJobs(): string[] {
   return out;
 }
 
-function crc32(buf: Buffer): number {
-  let c = ~0;
-  for (const b of buf) { c ^= b; for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1)); }
-  return ~c >>> 0;
-}
-/** A tiny PNG whose IHDR claims width × height (CRC fixed): a pixel bomb. */
-function pngClaiming(png: Buffer, width: number, height: number): Buffer {
-  const out = Buffer.from(png);
-  out.writeUInt32BE(width, 16);
-  out.writeUInt32BE(height, 20);
-  out.writeUInt32BE(crc32(out.subarray(12, 29)), 29);
-  return out;
-}
 const half = (b: Buffer): Buffer => b.subarray(0, Math.floor(b.length / 2));
 const W = 'http://schemas.openxmlformats.org/wordprocessingml/2006/main';
 

@@ -53,3 +53,18 @@ export async function textPdf(lines: string[]): Promise<Buffer> {
   lines.forEach((l, i) => page.drawText(l, { x: 40, y: 340 - i * 30, size: 18, font }));
   return Buffer.from(await doc.save());
 }
+
+function crc32(buf: Buffer): number {
+  let c = ~0;
+  for (const b of buf) { c ^= b; for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1)); }
+  return ~c >>> 0;
+}
+
+/** Rewrite a PNG's IHDR width/height (bytes 16..23) and its CRC: a header that lies about its size (a pixel bomb). */
+export function pngClaiming(png: Buffer, width: number, height: number): Buffer {
+  const out = Buffer.from(png);
+  out.writeUInt32BE(width, 16);
+  out.writeUInt32BE(height, 20);
+  out.writeUInt32BE(crc32(out.subarray(12, 29)), 29); // CRC over chunk type + 13 data bytes
+  return out;
+}

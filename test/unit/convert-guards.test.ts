@@ -7,22 +7,8 @@ import { BUILTIN_CONVERTERS } from '../../src/convert/converters/index.js';
 import { ConverterRegistry } from '../../src/convert/registry.js';
 import { detectFormat } from '../../src/convert/detect.js';
 import { LIMITS } from '../../src/convert/index.js';
-import { zip, docx, solidPng } from './convert-fixtures.js';
+import { zip, docx, solidPng, pngClaiming } from './convert-fixtures.js';
 
-function crc32(buf: Buffer): number {
-  let c = ~0;
-  for (const b of buf) { c ^= b; for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1)); }
-  return ~c >>> 0;
-}
-
-/** Rewrite a PNG's IHDR width/height (bytes 16..23) and its CRC: a header that lies about its size. */
-function pngClaiming(png: Buffer, width: number, height: number): Buffer {
-  const out = Buffer.from(png);
-  out.writeUInt32BE(width, 16);
-  out.writeUInt32BE(height, 20);
-  out.writeUInt32BE(crc32(out.subarray(12, 29)), 29); // CRC over chunk type + 13 data bytes
-  return out;
-}
 
 const reg = new ConverterRegistry(BUILTIN_CONVERTERS);
 const convert = (data: Buffer, from: Parameters<typeof reg.find>[0], to: Parameters<typeof reg.find>[1]) => {
