@@ -184,6 +184,8 @@ test("the audit's own code has no network capability (scanned with its own rules
 });
 
 test('SARIF of a real installed tree (@fastify/static and its dependencies) validates', () => {
+  // @fastify/static is a devDependency for exactly this test: a real, installed third-party tree
+  // with known findings. Hermetic itself serves its UI from an in-memory file list.
   const { repoRoot } = { repoRoot: join(fixturesDir, '..', '..') };
   const out = join(root, 'static.sarif');
   // The root package's own code is not audited, only what it depends on (found the way Node
