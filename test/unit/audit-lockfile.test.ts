@@ -11,20 +11,23 @@ const lock = {
   lockfileVersion: 3,
   packages: {
     '': { name: 'app', version: '1.0.0' },
-    'node_modules/good': { version: '1.0.0', resolved: 'https://registry.npmjs.org/good/-/good-1.0.0.tgz', integrity: I },
+    'node_modules/good': { version: '1.0.0', resolved: 'https://npm.mirror.invalid/good/-/good-1.0.0.tgz', integrity: I },
     'node_modules/implicit': { version: '1.0.0', integrity: I },
     'node_modules/from-git': { version: '1.0.0', resolved: 'git+ssh://git@github.invalid/x/y.git#abc', integrity: I },
-    'node_modules/plain-http': { version: '1.0.0', resolved: 'http://registry.npmjs.org/p/-/p-1.0.0.tgz', integrity: I },
+    'node_modules/plain-http': { version: '1.0.0', resolved: 'http://npm.mirror.invalid/p/-/p-1.0.0.tgz', integrity: I },
     'node_modules/other-host': { version: '2.0.0', resolved: 'https://tarballs.invalid/o-2.0.0.tgz', integrity: I },
-    'node_modules/a/node_modules/unpinned': { version: '0.1.0', resolved: 'https://registry.npmjs.org/unpinned/-/unpinned-0.1.0.tgz' },
+    'node_modules/a/node_modules/unpinned': { version: '0.1.0', resolved: 'https://npm.mirror.invalid/unpinned/-/unpinned-0.1.0.tgz' },
     'node_modules/dev-git': { version: '1.0.0', resolved: 'github:x/y', integrity: I, dev: true },
     'node_modules/linked': { resolved: 'packages/linked', link: true },
     'packages/linked': { name: 'linked', version: '0.0.1' },
   },
 };
 
+// The configured registry is a made-up host (from the tree's .npmrc): no real host name in tests.
+const NPMRC = 'registry=https://npm.mirror.invalid/\n';
+
 test('lockfile entries resolved outside the registry, or unpinned, are findings', () => {
-  const root = writeTree({ 'package-lock.json': lock, 'package.json': { name: 'app', version: '1.0.0' } });
+  const root = writeTree({ '.npmrc': NPMRC, 'package-lock.json': lock, 'package.json': { name: 'app', version: '1.0.0' } });
   try {
     const all = checkLockfile(root, false) ?? [];
     const got = all.map((f) => `${f.package}:${f.subject}`).sort();
@@ -38,7 +41,7 @@ test('lockfile entries resolved outside the registry, or unpinned, are findings'
 });
 
 test('an installed copy is checked through npm\'s hidden node_modules/.package-lock.json', () => {
-  const root = writeTree({ 'node_modules/.package-lock.json': lock, 'package.json': { name: 'app', version: '1.0.0' } });
+  const root = writeTree({ '.npmrc': NPMRC, 'node_modules/.package-lock.json': lock, 'package.json': { name: 'app', version: '1.0.0' } });
   try {
     const f = checkLockfile(root, true) ?? [];
     assert.ok(f.some((x) => x.package === 'from-git' && x.file === 'node_modules/.package-lock.json'));

@@ -154,19 +154,19 @@ test('host groups, P2P URLs, opt-out variables and remote-download defaults, wit
   const { hostFindings } = await import('../../src/audit/scan/index.js');
   const text = [
     "const u = 'https://app.posthog.com/e';",
-    "// see https://registry.npmjs.org/pkg",
-    "const ice = { urls: 'stun:stun.l.google.com:19302' };",
+    "// see https://registry.yarnpkg.com/pkg",
+    "const ice = { urls: 'stun:stun.invalid:3478' };",
     "const t = 'udp://tracker.invalid:80';",
     "if (process.env['DO_NOT_TRACK']) {}",
     "env.allowRemoteModels = true;",
     "const cdn = `https://cdn.jsdelivr.net/npm/x`;",
-    "const other = 'https://github.com/x';",
+    "const other = 'https://code.invalid/x';",
   ].join('\n');
   const got = hostFindings(text).map((f) => `${f.rule}:${f.subject}@${f.line}:${f.column}`).sort();
   assert.deepEqual(got, [
     'hardcoded-host:analytics:app.posthog.com@1:11',
     'hardcoded-host:cdn:cdn.jsdelivr.net@7:13',
-    'host-in-comment:package-registry:registry.npmjs.org@2:8',
+    'host-in-comment:package-registry:registry.yarnpkg.com@2:8',
     'p2p-url:stun@3:22',
     'p2p-url:udp@4:12',
     'runtime-download-default:allowRemoteModels@6:5',

@@ -107,10 +107,10 @@ test('options travel through the environment to an --import preload', () => {
 });
 
 test('NetworkBlockedError and the event mapping', () => {
-  const e = new NetworkBlockedError({ api: 'https.request', target: 'example.org:443', package: 'some-lib' });
+  const e = new NetworkBlockedError({ api: 'https.request', target: 'docs.invalid:443', package: 'some-lib' });
   assert.equal(e.code, NETWORK_BLOCKED_CODE);
   assert.equal(e.code, 'ERR_NETWORK_ISOLATED');
-  assert.equal(e.message, 'Network access blocked by Hermetic: https.request to example.org:443 (from package "some-lib")');
+  assert.equal(e.message, 'Network access blocked by Hermetic: https.request to docs.invalid:443 (from package "some-lib")');
   const base: Attempt = { kind: 'network', api: 'net.connect', host: '192.0.2.1', port: 1, package: 'x', pid: 1, ts: new Date(0).toISOString() };
   assert.deepEqual([eventForAttempt(base).type, eventForAttempt(base).severity], ['network_attempt', 'warning']);
   assert.equal(eventForAttempt({ ...base, kind: 'dns' }).type, 'dns_blocked');
