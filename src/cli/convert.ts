@@ -4,9 +4,8 @@
 import { readFileSync, writeFileSync, existsSync, statSync, mkdirSync, renameSync } from 'node:fs';
 import { resolve, dirname, join, basename } from 'node:path';
 import { cpus } from 'node:os';
-import { parseArgs } from 'node:util';
 import type { Command } from './command.js';
-import { EXIT, UsageError } from './command.js';
+import { EXIT, UsageError, parseCommandArgs } from './command.js';
 import { loadConfig, STRICTNESS_LEVELS, type Config, type Strictness } from '../config/index.js';
 import { spawn as jailSpawn } from '../isolation/jail/index.js';
 import { createMonitor } from '../isolation/monitor/index.js';
@@ -71,32 +70,27 @@ function outputPath(input: string, resultName: string, o: { output?: string | un
 }
 
 async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        to: { type: 'string', short: 't' },
-        output: { type: 'string', short: 'o' },
-        'out-dir': { type: 'string' },
-        from: { type: 'string' },
-        converter: { type: 'string' },
-        opt: { type: 'string', multiple: true },
-        option: { type: 'string', multiple: true },
-        combine: { type: 'boolean', default: false },
-        converters: { type: 'string' },
-        force: { type: 'boolean', default: false },
-        strictness: { type: 'string' },
-        'data-dir': { type: 'string' },
-        list: { type: 'boolean', default: false },
-        verbose: { type: 'boolean', short: 'v', default: false },
-        progress: { type: 'boolean', default: false },
-      },
-    });
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n\n${usage}`);
-  }
+  const parsed = parseCommandArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      to: { type: 'string', short: 't' },
+      output: { type: 'string', short: 'o' },
+      'out-dir': { type: 'string' },
+      from: { type: 'string' },
+      converter: { type: 'string' },
+      opt: { type: 'string', multiple: true },
+      option: { type: 'string', multiple: true },
+      combine: { type: 'boolean', default: false },
+      converters: { type: 'string' },
+      force: { type: 'boolean', default: false },
+      strictness: { type: 'string' },
+      'data-dir': { type: 'string' },
+      list: { type: 'boolean', default: false },
+      verbose: { type: 'boolean', short: 'v', default: false },
+      progress: { type: 'boolean', default: false },
+    },
+  }, usage);
   const { values, positionals } = parsed;
   if (values.strictness && !(STRICTNESS_LEVELS as readonly string[]).includes(values.strictness)) throw new UsageError(`--strictness: one of ${STRICTNESS_LEVELS.join(', ')}`);
   const config = loadConfig({ flags: { dataDir: values['data-dir'], strictness: values.strictness as Strictness | undefined, ...(values.converters ? { convertersDir: resolve(values.converters) } : {}) } });

@@ -1,10 +1,9 @@
 // `hermetic firewall TARGET ...`: print firewall rules for this installation (or write them with
 // --out), and `hermetic firewall --check`: say whether Hermetic's rules are loaded right now.
-import { parseArgs } from 'node:util';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from './command.js';
-import { EXIT, UsageError } from './command.js';
+import { EXIT, UsageError, parseCommandArgs } from './command.js';
 import { loadConfig } from '../config/index.js';
 import { packageRoot } from '../version.js';
 import {
@@ -76,28 +75,23 @@ export const command: Command = {
   summary: 'Print host firewall rules (nftables, iptables, pf, Windows, systemd, Docker) or check they are loaded',
   usage,
   async run(argv) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        allowPositionals: true,
-        options: {
-          user: { type: 'string' },
-          uid: { type: 'string' },
-          program: { type: 'string', multiple: true },
-          port: { type: 'string' },
-          loopback: { type: 'string' },
-          cgroup: { type: 'string' },
-          undo: { type: 'boolean', default: false },
-          out: { type: 'string' },
-          force: { type: 'boolean', default: false },
-          check: { type: 'boolean', default: false },
-          json: { type: 'boolean', default: false },
-        },
-      });
-    } catch (e) {
-      throw new UsageError(`firewall: ${(e as Error).message}`);
-    }
+    const parsed = parseCommandArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        user: { type: 'string' },
+        uid: { type: 'string' },
+        program: { type: 'string', multiple: true },
+        port: { type: 'string' },
+        loopback: { type: 'string' },
+        cgroup: { type: 'string' },
+        undo: { type: 'boolean', default: false },
+        out: { type: 'string' },
+        force: { type: 'boolean', default: false },
+        check: { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+      },
+  }, usage);
     const { values: v, positionals } = parsed;
     if (v.check) {
       if (positionals.length) throw new UsageError('firewall: --check takes no target');

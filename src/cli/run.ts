@@ -3,9 +3,8 @@
 import { appendFileSync, openSync, closeSync } from 'node:fs';
 import { constants } from 'node:os';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { Command } from './command.js';
-import { EXIT, UsageError } from './command.js';
+import { EXIT, UsageError, parseCommandArgs } from './command.js';
 import { describeAttempt, JailError, LAYER_NAMES, spawn, type JailAttempt, type LayerName } from '../isolation/jail/index.js';
 
 const usage = `Usage: hermetic run [options] -- COMMAND [ARGS...]
@@ -35,23 +34,18 @@ function layerList(values: string[] | undefined, flag: string): LayerName[] {
 }
 
 async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        'json-events': { type: 'string' },
-        'allow-write': { type: 'string', multiple: true },
-        require: { type: 'string', multiple: true },
-        disable: { type: 'string', multiple: true },
-        'timeout-ms': { type: 'string' },
-        verbose: { type: 'boolean', default: false },
-      },
-    });
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n\n${usage}`);
-  }
+  const parsed = parseCommandArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      'json-events': { type: 'string' },
+      'allow-write': { type: 'string', multiple: true },
+      require: { type: 'string', multiple: true },
+      disable: { type: 'string', multiple: true },
+      'timeout-ms': { type: 'string' },
+      verbose: { type: 'boolean', default: false },
+    },
+  }, usage);
   const { values, positionals } = parsed;
   const [command, ...args] = positionals;
   if (!command) throw new UsageError(`no command given\n\n${usage}`);
