@@ -36,39 +36,43 @@ async function startNative(): Promise<{ child: ChildProcess; ask(l: string): Pro
   return { child, ask: async (l) => { child.stdin!.write(`${l}\n`); return next(); } };
 }
 
-test('namespace counters: an idle namespace shows nothing (positive control)', { skip }, async () => {
+type Native = Awaited<ReturnType<typeof startNative>>;
+interface Watched { n: Native; m: ReturnType<typeof createMonitor>; store: ReturnType<typeof memoryStore>; pid: number; reasons: string[] }
+
+/** The native program in its own namespace, watched by a started monitor as job `jobId`; always cleaned up. */
+async function withWatchedNative(strictness: MonitorConfig['strictness'], jobId: string, body: (w: Watched) => Promise<void>): Promise<void> {
   const n = await startNative();
   try {
     const store = memoryStore();
-    const m = createMonitor({ config: cfg('strict'), store });
+    const m = createMonitor({ config: cfg(strictness), store });
     m.start();
+    const pid = n.child.pid!;
     const reasons: string[] = [];
-    m.watch({ pid: n.child.pid!, startTime: startTimeOf(n.child.pid!)!, role: 'worker', jobId: 'idle-job', terminate: (r) => reasons.push(r) });
-    assert.deepEqual(await n.ask('idle'), { idle: true });
-    const check = m.checkNetns(n.child.pid!, 'idle-job');
-    assert.equal(check.checked, true, check.reason);
-    assert.deepEqual(check.delta, {});
-    assert.equal(store.ofType('monitor_hole').length + store.ofType('network_attempt').length, 0);
-    assert.deepEqual(reasons, []);
+    m.watch({ pid, startTime: startTimeOf(pid)!, role: 'worker', jobId, terminate: (r) => reasons.push(r) });
+    await body({ n, m, store, pid, reasons });
     m.stop();
   } finally {
     n.child.kill('SIGKILL');
     await once(n.child, 'exit');
   }
-});
+}
 
-test('namespace counters: python3 trying TCP and UDP is caught at job end as a hole, and terminated in strict', { skip }, async () => {
-  const n = await startNative();
-  try {
-    const store = memoryStore();
-    const m = createMonitor({ config: cfg('strict'), store });
-    m.start();
-    const reasons: string[] = [];
-    m.watch({ pid: n.child.pid!, startTime: startTimeOf(n.child.pid!)!, role: 'worker', jobId: 'py-job', terminate: (r) => reasons.push(r) });
+test('namespace counters: an idle namespace shows nothing (positive control)', { skip }, () =>
+  withWatchedNative('strict', 'idle-job', async ({ n, m, store, pid, reasons }) => {
+    assert.deepEqual(await n.ask('idle'), { idle: true });
+    const check = m.checkNetns(pid, 'idle-job');
+    assert.equal(check.checked, true, check.reason);
+    assert.deepEqual(check.delta, {});
+    assert.equal(store.ofType('monitor_hole').length + store.ofType('network_attempt').length, 0);
+    assert.deepEqual(reasons, []);
+  }));
+
+test('namespace counters: python3 trying TCP and UDP is caught at job end as a hole, and terminated in strict', { skip }, () =>
+  withWatchedNative('strict', 'py-job', async ({ n, m, store, pid, reasons }) => {
     const r = await n.ask('go');
     // The kernel refused both: no route in this namespace. Nothing left it.
     assert.deepEqual(r, { tcp: constants.errno.ENETUNREACH, udp: constants.errno.ENETUNREACH });
-    const check = m.checkNetns(n.child.pid!, 'py-job');
+    const check = m.checkNetns(pid, 'py-job');
     assert.equal(check.checked, true, check.reason);
     assert.ok((check.delta['Ip.OutNoRoutes'] ?? 0) >= 2, JSON.stringify(check.delta));
     const holes = store.ofType('monitor_hole');
@@ -81,21 +85,10 @@ test('namespace counters: python3 trying TCP and UDP is caught at job end as a h
     assert.equal(reasons.length, 1, 'strict: the worker is terminated');
     assert.match(reasons[0]!, /^NETWORK_VIOLATION/);
     assert.equal(store.ofType('process_terminated').length, 1);
-    m.stop();
-  } finally {
-    n.child.kill('SIGKILL');
-    await once(n.child, 'exit');
-  }
-});
+  }));
 
-test('namespace counters: growth already explained by another detector is a plain attempt, not a hole', { skip }, async () => {
-  const n = await startNative();
-  try {
-    const store = memoryStore();
-    const m = createMonitor({ config: cfg('standard'), store });
-    m.start();
-    const pid = n.child.pid!;
-    m.watch({ pid, startTime: startTimeOf(pid)!, role: 'worker', jobId: 'seen-job', terminate: () => {} });
+test('namespace counters: growth already explained by another detector is a plain attempt, not a hole', { skip }, () =>
+  withWatchedNative('standard', 'seen-job', async ({ n, m, store, pid }) => {
     await n.ask('go');
     m.observe({ detector: 'seccomp', pid, jobId: 'seen-job', jail: { pid, syscall: 'connect', family: 'AF_INET', address: '192.0.2.1', port: 9, ts: new Date().toISOString() } });
     const check = m.checkNetns(pid, 'seen-job');
@@ -103,12 +96,7 @@ test('namespace counters: growth already explained by another detector is a plai
     assert.equal(store.ofType('monitor_hole').length, 0);
     const rows = store.ofType('network_attempt');
     assert.deepEqual(rows.map((e) => e.details['detector']), ['seccomp', 'netns-counters']);
-    m.stop();
-  } finally {
-    n.child.kill('SIGKILL');
-    await once(n.child, 'exit');
-  }
-});
+  }));
 
 test('namespace counters refuse to judge a process in our own namespace (host-wide counters)', { skip: process.platform !== 'linux' ? 'Linux only' : undefined }, () => {
   const m = createMonitor({ config: cfg('standard'), store: memoryStore() });
