@@ -17,6 +17,7 @@ import { ConvertService } from '../../src/convert/index.js';
 import { spawn as jailSpawn, probe } from '../../src/isolation/jail/index.js';
 import { startCanary } from '../helpers/canary.js';
 import { fixturesDir } from '../helpers/paths.js';
+import { onSseFrames } from '../helpers/sse.js';
 
 const caps = probe();
 const skip = caps.helperBuilt && (caps.layers.namespace.available || caps.layers.seccomp.available)
@@ -49,19 +50,9 @@ function stream(s: RunningServer): Promise<{ events: Ev[]; updates: Ev[]; close(
     const events: Ev[] = [];
     const updates: Ev[] = [];
     const req = request(`${s.url}api/security/events/stream`, { headers: { authorization: `Bearer ${s.ctx.token}` } }, (res) => {
-      let buf = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => {
-        buf += c;
-        let i: number;
-        while ((i = buf.indexOf('\n\n')) >= 0) {
-          const block = buf.slice(0, i);
-          buf = buf.slice(i + 2);
-          const event = /^event: (.+)$/m.exec(block)?.[1];
-          const data = /^data: (.+)$/m.exec(block)?.[1];
-          if (data && event === 'security_event') events.push(JSON.parse(data) as Ev);
-          if (data && event === 'security_event_update') updates.push(JSON.parse(data) as Ev);
-        }
+      onSseFrames(res, ({ event, data }) => {
+        if (event === 'security_event') events.push(JSON.parse(data) as Ev);
+        if (event === 'security_event_update') updates.push(JSON.parse(data) as Ev);
       });
       resolve({ events, updates, close: () => req.destroy() });
     });

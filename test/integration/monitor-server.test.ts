@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixturesDir, testNode } from '../helpers/paths.js';
 import { startCanary } from '../helpers/canary.js';
+import { onSseFrames } from '../helpers/sse.js';
 
 interface Started { child: ChildProcess; url: string; token: string; pid: number; port: number; ask(line: string): Promise<Record<string, unknown>>; dataDir: string }
 
@@ -48,25 +49,10 @@ function openStream(s: Started, path: string, headers: Record<string, string> = 
     const req = request(`${s.url.replace(/\/$/, '')}${path}`, { headers: { authorization: `Bearer ${s.token}`, accept: 'text/event-stream', ...headers } }, (res) => {
       const frames: SseFrame[] = [];
       const waiters: { pred: (f: SseFrame) => boolean; resolve: (f: SseFrame) => void }[] = [];
-      let buf = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        buf += chunk;
-        let i: number;
-        while ((i = buf.indexOf('\n\n')) >= 0) {
-          const block = buf.slice(0, i);
-          buf = buf.slice(i + 2);
-          const f: Partial<SseFrame> & { dataText?: string } = {};
-          for (const line of block.split('\n')) {
-            if (line.startsWith('id: ')) f.id = Number(line.slice(4));
-            else if (line.startsWith('event: ')) f.event = line.slice(7);
-            else if (line.startsWith('data: ')) f.dataText = line.slice(6);
-          }
-          if (!f.event || f.dataText === undefined) continue;
-          const frame: SseFrame = { ...(f.id !== undefined ? { id: f.id } : {}), event: f.event, data: JSON.parse(f.dataText) as Record<string, unknown> };
-          frames.push(frame);
-          for (const w of [...waiters]) if (w.pred(frame)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(frame); }
-        }
+      onSseFrames(res, (f) => {
+        const frame: SseFrame = { ...f, data: JSON.parse(f.data) as Record<string, unknown> };
+        frames.push(frame);
+        for (const w of [...waiters]) if (w.pred(frame)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(frame); }
       });
       resolve({
         res, frames,

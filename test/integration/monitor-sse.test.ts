@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../../src/config/index.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
 import { MAX_STREAMS, formatSse } from '../../src/server/routes/events-stream.js';
+import { onSseFrames } from '../helpers/sse.js';
 
 interface Frame { id?: number; event: string; data: { id: number; type: string; details: Record<string, unknown> } }
 interface Client { res: IncomingMessage; req: ClientRequest; frames: Frame[]; until(pred: (fs: Frame[]) => boolean, ms?: number): Promise<void>; close(): void }
@@ -19,19 +20,7 @@ function connectSse(s: RunningServer, query = '', headers: Record<string, string
     const req = request(`${s.url}api/security/events/stream${query}`, { headers: { authorization: `Bearer ${s.ctx.token}`, ...headers } }, (res) => {
       const frames: Frame[] = [];
       const checks: (() => void)[] = [];
-      let buf = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => {
-        buf += c;
-        let i: number;
-        while ((i = buf.indexOf('\n\n')) >= 0) {
-          const block = buf.slice(0, i);
-          buf = buf.slice(i + 2);
-          const id = /^id: (\d+)$/m.exec(block)?.[1];
-          const event = /^event: (.+)$/m.exec(block)?.[1];
-          const data = /^data: (.+)$/m.exec(block)?.[1];
-          if (event && data) frames.push({ ...(id ? { id: Number(id) } : {}), event, data: JSON.parse(data) as Frame['data'] });
-        }
+      onSseFrames(res, (f) => { frames.push({ ...f, data: JSON.parse(f.data) as Frame['data'] }); }, () => {
         for (const c2 of [...checks]) c2();
       });
       resolve({
