@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // Builds native/jail.c (the only C in Hermetic) with the system C compiler.
-// Why a script and not node-gyp: the helper is a standalone executable, not an addon, and a
-// missing compiler must not fail `npm install` — the capability probe then reports
-// "jail helper: not built" and `strict` refuses to convert.
+// Why a script and not node-gyp: the helper is a standalone executable, not an addon (no Node
+// headers, nothing downloaded), and a missing compiler must not fail `npm install` — the
+// capability probe then reports "jail helper: not built" and `strict` refuses to convert.
+// A compiler that is present but fails IS an error: silently installing without the kernel
+// layers would hide a real problem (a broken toolchain, or a bug in jail.c).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -29,6 +31,8 @@ if (probe.error || probe.status !== 0) {
 mkdirSync(outDir, { recursive: true });
 const r = spawnSync(cc, ['-O2', '-Wall', '-Werror', '-std=gnu11', '-o', out, src], { stdio: 'inherit' });
 if (r.status !== 0) {
-  console.log('hermetic: building native/jail.c failed (see above); the jail helper is NOT available.');
-  process.exit(0);
+  console.error(`hermetic: building native/jail.c with ${cc} failed (see above). A C compiler is installed, ` +
+    'so this is an error, not a missing optional part. Fix the toolchain, or set CC to a working compiler ' +
+    '(CC=false installs without the kernel jail; `hermetic verify` then names the missing layer).');
+  process.exit(1);
 }

@@ -1,10 +1,8 @@
-// The one place that decides which SQLite binding the store uses.
-//
-// better-sqlite3 first: it is what `npm install` builds (from source, see .npmrc). It is a native
-// addon compiled for one Node ABI, so under a different Node (CI runs the isolation tests on
-// Node 26 with the Node 20 build) it fails to load; then `node:sqlite` is used when the running
-// Node has it (a capability check, not a version check). Otherwise: a clear error.
+// The one place that opens SQLite: Node's built-in `node:sqlite` (Node >= 22.13). No native
+// addon, so `npm install` compiles nothing for the store and downloads nothing but registry
+// tarballs. The rest of the store sees only the small interface below, never the binding.
 import { createRequire } from 'node:module';
+import type { DatabaseSync as DatabaseSyncType } from 'node:sqlite';
 
 export type SqlValue = string | number | bigint | null | Uint8Array;
 
@@ -13,14 +11,14 @@ export interface SqlRunResult {
   lastInsertRowid: number | bigint;
 }
 
-/** The common subset of a prepared statement in both bindings; positional `?` parameters only. */
+/** The subset of a prepared statement the store uses; positional `?` parameters only. */
 export interface SqlStatement {
   run(...params: SqlValue[]): SqlRunResult;
   get(...params: SqlValue[]): unknown;
   all(...params: SqlValue[]): unknown[];
 }
 
-export type DriverName = 'better-sqlite3' | 'node:sqlite';
+export type DriverName = 'node:sqlite';
 
 export interface SqlDatabase {
   readonly driver: DriverName;
@@ -35,54 +33,44 @@ export class SqliteUnavailableError extends Error {
 
 const require = createRequire(import.meta.url);
 
-interface NativeDb {
-  exec(sql: string): unknown;
-  prepare(sql: string): SqlStatement;
-  close(): unknown;
+/**
+ * Load `node:sqlite` without its one-time ExperimentalWarning (Node 22 and 24 print it on the
+ * first load; users of a CLI should not see a runtime's stability label on every command).
+ * Only that exact warning is dropped; any other warning passes through untouched.
+ */
+function loadNodeSqlite(): { DatabaseSync: typeof DatabaseSyncType } {
+  const original = process.emitWarning;
+  process.emitWarning = function filtered(this: NodeJS.Process, warning: string | Error, ...rest: unknown[]) {
+    const text = typeof warning === 'string' ? warning : warning.message;
+    const type = typeof rest[0] === 'string' ? rest[0] : (rest[0] as { type?: string } | undefined)?.type;
+    const name = typeof warning === 'string' ? type : warning.name;
+    if (name === 'ExperimentalWarning' && /SQLite/i.test(text)) return;
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- emitWarning's overloads cannot be re-spread in a typed way
+    return (original as (...a: any[]) => void).call(this, warning, ...rest);
+  } as typeof process.emitWarning;
+  try {
+    return require('node:sqlite') as { DatabaseSync: typeof DatabaseSyncType };
+  } finally {
+    process.emitWarning = original;
+  }
 }
-type NativeCtor = new (file: string, opts?: Record<string, unknown>) => NativeDb;
 
-function wrap(driver: DriverName, db: NativeDb): SqlDatabase {
+/** Open (creating if needed) a SQLite database file. */
+export function openDatabase(file: string): SqlDatabase {
+  let DatabaseSync: typeof DatabaseSyncType;
+  try {
+    ({ DatabaseSync } = loadNodeSqlite());
+  } catch (e) {
+    throw new SqliteUnavailableError(
+      `node:sqlite is not available in Node ${process.version} (${(e as Error).message.split('\n')[0]}); ` +
+        'Hermetic needs Node.js >= 22.13.',
+    );
+  }
+  const db = new DatabaseSync(file);
   return {
-    driver,
+    driver: 'node:sqlite',
     exec: (sql) => { db.exec(sql); },
-    prepare: (sql) => db.prepare(sql),
+    prepare: (sql) => db.prepare(sql) as unknown as SqlStatement,
     close: () => { db.close(); },
   };
-}
-
-function openBetterSqlite(file: string): SqlDatabase {
-  const Database = require('better-sqlite3') as NativeCtor;
-  // The native binding is loaded lazily by the constructor, so an ABI mismatch surfaces here.
-  return wrap('better-sqlite3', new Database(file));
-}
-
-function openNodeSqlite(file: string): SqlDatabase {
-  // `node:sqlite` is absent on Node 20 (ERR_UNKNOWN_BUILTIN_MODULE); @types/node 20 has no types for it.
-  const { DatabaseSync } = require('node:sqlite') as { DatabaseSync: NativeCtor };
-  return wrap('node:sqlite', new DatabaseSync(file));
-}
-
-/**
- * Open (creating if needed) a SQLite database file. `prefer` forces one driver (tests, and
- * HERMETIC_SQLITE_DRIVER for diagnosing a broken build); without it better-sqlite3 is tried first.
- */
-export function openDatabase(file: string, prefer?: DriverName): SqlDatabase {
-  const forced = prefer ?? (process.env.HERMETIC_SQLITE_DRIVER as DriverName | undefined);
-  const order: DriverName[] = forced ? [forced] : ['better-sqlite3', 'node:sqlite'];
-  const failures: string[] = [];
-  for (const name of order) {
-    try {
-      return name === 'better-sqlite3' ? openBetterSqlite(file) : openNodeSqlite(file);
-    } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      // A real database error (bad file, permissions) is not a driver problem: surface it.
-      if (err.code && /^SQLITE_/.test(err.code)) throw e;
-      failures.push(`${name}: ${err.message.split('\n')[0]}`);
-    }
-  }
-  throw new SqliteUnavailableError(
-    `no usable SQLite driver for Node ${process.version} (${failures.join('; ')}). ` +
-      'Rebuild better-sqlite3 for this Node (`npm rebuild better-sqlite3`) or use a Node with node:sqlite (>= 22.13).',
-  );
 }

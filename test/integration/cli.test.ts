@@ -193,3 +193,18 @@ test('HERMETIC_LISTEN_FD: serves on an inherited, already-bound loopback socket'
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /HERMETIC_LISTEN_FD/);
 });
+
+test('start-up log lines keep pino\'s numeric level; the isolation level has its own key (no duplicate "level")', async () => {
+  const dataDir = tmp();
+  const s = await serve(dataDir, [], { env: { HERMETIC_LOG_LEVEL: 'info' } });
+  try {
+    const deadline = Date.now() + 20_000;
+    while (!/isolationLevel/.test(s.stderr()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const line = s.stderr().split('\n').find((l) => l.includes('isolationLevel'));
+    assert.ok(line, `a start-up verification log line: ${s.stderr()}`);
+    assert.equal((line.match(/"level":/g) ?? []).length, 1, line);
+    const entry = JSON.parse(line) as { level: unknown; isolationLevel: unknown };
+    assert.equal(entry.level, 30, 'pino info');
+    assert.match(String(entry.isolationLevel), /^(kernel-enforced|runtime-only|unverified)$/);
+  } finally { s.child.kill('SIGTERM'); await s.exited; }
+});

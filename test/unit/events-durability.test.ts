@@ -48,7 +48,7 @@ test('kill -9 while writing: integrity_check ok and every acknowledged row prese
   const lastAcked = Math.max(...acked);
   assert.ok(lastAcked >= 50, `writer acknowledged ${acked.length} rows`);
 
-  const db = openDatabase(join(dataDir, 'hermetic.db')); // the driver this Node uses
+  const db = openDatabase(join(dataDir, 'hermetic.db')); 
   try {
     assert.equal((db.prepare('PRAGMA integrity_check').get() as { integrity_check: string }).integrity_check, 'ok');
     const row = db.prepare('SELECT id, event_type, severity, details FROM security_events WHERE id = ?').get(lastAcked) as { event_type: string; details: string } | undefined;

@@ -7,7 +7,7 @@ import { openEventStore, SCHEMA_VERSION, SchemaTooNewError, EventQueryError, typ
 
 import { openDatabase } from '../../src/events/driver.js';
 
-// Whichever SQLite driver the store itself uses on this Node (better-sqlite3 or node:sqlite).
+// The same driver the store uses (node:sqlite).
 const open = (file: string) => openDatabase(file);
 const pragma = (db: ReturnType<typeof open>, name: string) => Object.values(db.prepare(`PRAGMA ${name}`).get() as Record<string, unknown>)[0];
 const tmp = () => mkdtempSync(join(tmpdir(), 'hermetic-events-'));

@@ -49,7 +49,7 @@ export function serveIsolation(config: Config): ServeIsolation {
       if (!service) return null;
       const report = await service.verify('startup');
       service.startPeriodic();
-      ctx.logger.info({ level: report.verdict.level, satisfied: report.verdict.satisfied, ms: report.durationMs }, statusLine(service.summary()));
+      ctx.logger.info({ isolationLevel: report.verdict.level, satisfied: report.verdict.satisfied, ms: report.durationMs }, statusLine(service.summary()));
       if (config.strictness === 'paranoid' && !report.verdict.satisfied) {
         return { exitCode: 3, message: `paranoid mode refused: ${report.verdict.reasons.join('; ')}` };
       }
