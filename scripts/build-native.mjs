@@ -29,7 +29,7 @@ if (probe.error || probe.status !== 0) {
   process.exit(0);
 }
 mkdirSync(outDir, { recursive: true });
-const r = spawnSync(cc, ['-O2', '-Wall', '-Werror', '-std=gnu11', '-o', out, src], { stdio: 'inherit' });
+const r = spawnSync(cc, ['-O2', '-Wall', '-Werror', '-std=gnu11', '-pthread', '-o', out, src], { stdio: 'inherit' });
 if (r.status !== 0) {
   console.error(`hermetic: building native/jail.c with ${cc} failed (see above). A C compiler is installed, ` +
     'so this is an error, not a missing optional part. Fix the toolchain, or set CC to a working compiler ' +

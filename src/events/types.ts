@@ -17,6 +17,16 @@ export const SECURITY_EVENT_TYPES = [
   'event_flood',
   'non_loopback_bind',
   'server_started',
+  // The jail's escape attempts, each its own type (critical): joining another namespace, taking
+  // a descriptor out of another process, ptrace / cross-process memory, installing a seccomp
+  // listener of the jail's own, a foreign-ABI syscall (the process is killed).
+  'escape_setns',
+  'escape_pidfd_getfd',
+  'escape_ptrace',
+  'escape_seccomp_listener',
+  'escape_foreign_syscall',
+  // glibc's nscd probe from a jailed process (info, once per run): noise, not a violation.
+  'nscd_probe',
 ] as const;
 export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];
 export type Severity = 'info' | 'warning' | 'critical';
@@ -154,4 +164,5 @@ export interface EventStore {
 }
 
 /** Event types that are blocked attempts (what `hermetic status` counts). */
-export const BLOCKED_ATTEMPT_TYPES: readonly SecurityEventType[] = ['network_attempt', 'dns_blocked', 'p2p_blocked', 'process_spawn_blocked'];
+export const BLOCKED_ATTEMPT_TYPES: readonly SecurityEventType[] = ['network_attempt', 'dns_blocked', 'p2p_blocked', 'process_spawn_blocked',
+  'escape_setns', 'escape_pidfd_getfd', 'escape_ptrace', 'escape_seccomp_listener', 'escape_foreign_syscall'];

@@ -10,7 +10,9 @@ export type JailErrorCode =
   /** Bad options (e.g. an --allow-write folder that does not exist). */
   | 'JAIL_BAD_ARGUMENT'
   /** The helper died before reporting (crash, usage error). */
-  | 'JAIL_HELPER_FAILED';
+  | 'JAIL_HELPER_FAILED'
+  /** A limit or step the caller asked for (memory cap, ...) could not be applied; nothing was started. */
+  | 'JAIL_SETUP_FAILED';
 
 export class JailError extends Error {
   constructor(

@@ -88,7 +88,7 @@ export function probe(options: ProbeOptions = {}): Capabilities {
         const p: LayerProbe = { available: l.inForce, reason: l.reason };
         if (l.name === 'landlock') p.detail = { abi: ev.landlockAbi, tcp: ev.landlockAbi >= 4, scopedAbstractUnix: ev.landlockAbi >= 6 };
         if (l.name === 'seccomp') p.detail = { userNotification: l.inForce };
-        if (l.name === 'namespace') p.detail = { uid: ev.uid };
+        if (l.name === 'namespace') p.detail = { uid: ev.uid, pidNamespace: ev.pidNamespace };
         layers[l.name] = p;
       }
     }

@@ -13,7 +13,7 @@ import { looksLikeNode, permissionArgs, tripwireArgs, tripwireReadPaths } from '
 import { envFaults, KERNEL_LAYERS, probe } from './probe.js';
 import { LineSplitter, parseSupervisorLine } from './protocol.js';
 import { readStartTime } from './proc.js';
-import type { Capabilities, JailAttempt, JailHandle, JailSpawnOptions, LayerName, LayerState } from './types.js';
+import type { Capabilities, JailAttempt, JailHandle, JailNotice, JailSpawnOptions, LayerName, LayerState } from './types.js';
 
 type StdioEntry = Exclude<StdioOptions, string>[number];
 
@@ -37,6 +37,44 @@ function validate(options: JailSpawnOptions): void {
   }
   for (const l of options.require ?? []) {
     if (options.disable?.includes(l)) throw new JailError('JAIL_BAD_ARGUMENT', `layer ${l} is both required and disabled`);
+  }
+  for (const l of options.requireAny ?? []) {
+    if (!KERNEL_LAYERS.includes(l)) throw new JailError('JAIL_BAD_ARGUMENT', `requireAny: ${l} is not a kernel layer (one of ${KERNEL_LAYERS.join(', ')})`);
+  }
+}
+
+/**
+ * Attempts reach the caller in order and none is lost: `onAttempt` hears each one as it is read;
+ * 'attempt' events are held back until the caller has had the handle (its continuation after
+ * `await spawn()` runs first), then replayed — an attempt that arrives with the "started" line,
+ * or in the same chunk right after it, used to be emitted before anyone could listen.
+ */
+class AttemptFeed {
+  private held: ({ kind: 'attempt'; a: JailAttempt } | { kind: 'notice'; n: JailNotice })[] | null = [];
+  constructor(private readonly events: EventEmitter, private readonly attempts: JailAttempt[], private readonly notices: JailNotice[],
+    private readonly options: JailSpawnOptions) {}
+
+  attempt(a: JailAttempt): void {
+    this.attempts.push(a);
+    this.options.onAttempt?.(a);
+    if (this.held) this.held.push({ kind: 'attempt', a }); else this.events.emit('attempt', a);
+  }
+
+  notice(n: JailNotice): void {
+    this.notices.push(n);
+    this.options.onNotice?.(n);
+    if (this.held) this.held.push({ kind: 'notice', n }); else this.events.emit('notice', n);
+  }
+
+  /** Call once the handle is in the caller's hands. */
+  release(): void {
+    setImmediate(() => {
+      const held = this.held ?? [];
+      this.held = null;
+      for (const h of held) {
+        if (h.kind === 'attempt') this.events.emit('attempt', h.a); else this.events.emit('notice', h.n);
+      }
+    });
   }
 }
 
@@ -77,10 +115,12 @@ export async function spawn(command: string, args: readonly string[] = [], optio
   const events = new EventEmitter();
   const attempts: JailAttempt[] = [];
   const required = (options.require ?? []).filter((l) => KERNEL_LAYERS.includes(l));
+  const requiredAny = options.requireAny ?? [];
 
   if (!caps.helperBuilt) {
-    if (required.length) {
-      throw new JailError('JAIL_HELPER_MISSING', `required layer(s) ${required.join(', ')} need the jail helper: ${caps.layers.namespace.reason}`, { layers: required });
+    if (required.length || requiredAny.length) {
+      const which = required.length ? required : requiredAny;
+      throw new JailError('JAIL_HELPER_MISSING', `required layer(s) ${which.join(required.length ? ', ' : ' or ')} need the jail helper: ${caps.layers.namespace.reason}`, { layers: which });
     }
     return spawnUnjailed(command, [...node.args, ...args], options, env, stdio, caps, node.state, events, attempts);
   }
@@ -92,6 +132,7 @@ export async function spawn(command: string, args: readonly string[] = [], optio
     if (required.includes(l)) helperArgs.push('--require', l);
     if (faults.includes(l)) helperArgs.push('--fault', l);
   }
+  if (requiredAny.length) helperArgs.push('--require-any', requiredAny.join(','));
   for (const d of options.allowWrite ?? []) helperArgs.push('--allow-write', d);
   stdio.forEach((s, i) => { if (i > 2 && s !== 'ipc' && s !== 'ignore' && s !== null && s !== undefined) helperArgs.push('--keep-fd', String(i)); });
   const reportFd = stdio.length;
@@ -109,7 +150,8 @@ export async function spawn(command: string, args: readonly string[] = [], optio
   let exitLine: { code: number; signal: number | null } | null = null;
   let started: Extract<ReturnType<typeof parseSupervisorLine>, { event: 'started' }> | null = null;
   let reportEnded = false;
-  const pending: JailAttempt[] = [];
+  const notices: JailNotice[] = [];
+  const feed = new AttemptFeed(events, attempts, notices, options);
   const splitter = new LineSplitter();
 
   const startedPromise = new Promise<void>((resolve, reject) => {
@@ -118,12 +160,10 @@ export async function spawn(command: string, args: readonly string[] = [], optio
       switch (ev.event) {
         case 'started': started = ev; resolve(); break;
         case 'error':
-          reject(new JailError(ev.code, ev.message, { layer: ev.layer, errno: ev.errno, layers: ev.layers }));
+          reject(new JailError(ev.code, errorMessage(ev.code, ev.message, ev.layers, requiredAny), { layer: ev.layer, errno: ev.errno, layers: ev.layers }));
           break;
-        case 'attempt':
-          attempts.push(ev.attempt);
-          if (started) events.emit('attempt', ev.attempt); else pending.push(ev.attempt);
-          break;
+        case 'attempt': feed.attempt(ev.attempt); break;
+        case 'notice': feed.notice(ev.notice); break;
         case 'timeout': events.emit('timeout'); break;
         case 'exit': exitLine = { code: ev.code, signal: ev.signal }; break;
         case 'malformed': events.emit('malformed', ev.line); break;
@@ -156,7 +196,7 @@ export async function spawn(command: string, args: readonly string[] = [], optio
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     throw e;
   }
-  const s = started as unknown as { pid: number; startTime: number; supervisorPid: number; layers: LayerState[] };
+  const s = started as unknown as Extract<ReturnType<typeof parseSupervisorLine>, { event: 'started' }>;
   let done = false;
   void exited.then(() => { done = true; });
   const handle: JailHandle = {
@@ -167,6 +207,10 @@ export async function spawn(command: string, args: readonly string[] = [], optio
     layers: [...s.layers, node.state],
     events,
     attempts,
+    notices,
+    pidNamespace: s.pidNamespace,
+    initPid: s.initPid,
+    relayed: s.relayed,
     kill(signal: NodeJS.Signals = 'SIGKILL') {
       if (done) return;
       const num = osConstants.signals[signal];
@@ -177,8 +221,15 @@ export async function spawn(command: string, args: readonly string[] = [], optio
     },
     exited,
   };
-  if (pending.length) setImmediate(() => { for (const a of pending) events.emit('attempt', a); });
+  feed.release();
   return handle;
+}
+
+/** The helper's error, in words: for --require-any, which layers were missing and why. */
+function errorMessage(code: string, message: string, layers: LayerState[], requiredAny: LayerName[]): string {
+  if (code !== 'JAIL_LAYER_UNAVAILABLE' || !/--require-any/.test(message)) return message;
+  const missing = layers.filter((l) => requiredAny.includes(l.name) && !l.inForce).map((l) => `${l.name} (${l.reason})`);
+  return `none of the kernel layers ${requiredAny.join(', ')} is in force: ${missing.join('; ')}`;
 }
 
 /** No helper (no compiler, not Linux): the command runs with the env allow-list only, and says so. */

@@ -34,21 +34,78 @@ export interface ProbeOptions {
   refresh?: boolean;
 }
 
+/** Escapes the supervisor reports as what they are (each becomes its own event type). */
+export type JailEscapeKind = 'setns' | 'pidfd_getfd' | 'ptrace' | 'seccomp_listener' | 'foreign_syscall';
+
+/** A process of the jail, as a parent in JailAttempt.parents. */
+export interface JailProcessRef {
+  pid: number;
+  /** The executable's file name (e.g. 'sh'). */
+  program: string;
+}
+
 /** A blocked attempt reported by the supervisor (seccomp user notification). */
 export interface JailAttempt {
+  /** The process (thread-group id, host view) — not the thread that made the call. */
   pid: number;
-  syscall: string; // 'socket' | 'socketpair' | 'connect' | 'sendto' (io_uring is refused in-kernel, unreported)
+  /** The thread that made the call (differs from pid in a multi-threaded program). */
+  tid?: number;
+  syscall: string; // 'socket' | 'socketpair' | 'connect' | 'sendto' | 'sendmsg' | 'sendmmsg' | escape syscalls (io_uring is refused in-kernel, unreported)
   family?: string; // 'AF_INET' ...
   type?: string; // 'SOCK_STREAM' ...
   address?: string;
   port?: number;
   path?: string;
+  /** Display form of where it was going: "ip:port", "[v6]:port", a unix path, "@abstract". */
+  destination?: string;
+  /** The name asked for, when the attempt was a DNS query (decoded from the datagram). */
+  dnsName?: string;
+  /** Its query type(s), e.g. 'A,AAAA'. */
+  dnsType?: string;
+  /** The executable's file name, e.g. 'curl' (from /proc/PID/exe; the kernel's view). */
+  program?: string;
+  /** The kernel's short thread name (may be a thread name such as 'node-MainThread'). */
+  comm?: string;
+  /** Absolute path of the executable. */
+  exe?: string;
+  /** argv[0] as the process set it (its own memory: informative only). */
+  argv0?: string;
+  /** Parents, nearest first, up to and including the jailed command. */
+  parents?: JailProcessRef[];
+  /** Set for an escape attempt (setns, pidfd_getfd, ptrace, a seccomp listener, a foreign-ABI syscall). */
+  escape?: JailEscapeKind;
+  /** Foreign-ABI syscall: 'i386' or 'x32', and its number. */
+  arch?: string;
+  nr?: number;
+  /** 'killed' for a foreign-ABI syscall (the process was killed). */
+  action?: string;
+  /** 'recorded': a datagram connect() answered without being performed (its send is then seen and refused). */
+  outcome?: string;
+  /** TCP Fast Open (sendto/sendmsg with MSG_FASTOPEN). */
+  tfo?: boolean;
   ts: string;
-  /** Error the call got: 'EPERM'. */
+  /** Error the call got: 'EPERM' (absent when nothing was refused yet, see outcome). */
   errno?: string;
-  /** socket(): protocol number; sendto(): flags (e.g. MSG_FASTOPEN). */
+  /** socket(): protocol number; sendto()/sendmsg(): flags (e.g. MSG_FASTOPEN). */
   protocol?: number;
   flags?: number;
+}
+
+/** Not an attempt: something worth one line at info (the glibc nscd probe, once per run). */
+export interface JailNotice {
+  kind: 'nscd' | string;
+  pid: number;
+  program?: string;
+  exe?: string;
+  destination?: string;
+  ts: string;
+}
+
+/** A stdio descriptor that was a network socket, relayed through a pipe by the supervisor. */
+export interface RelayedStdio {
+  fd: number;
+  family: string;
+  type: string;
 }
 
 export interface LayerState {
@@ -81,6 +138,13 @@ export interface JailSpawnOptions {
   report?: boolean;
   /** Fault injection (see ProbeOptions.fault); merged with HERMETIC_JAIL_FAULT. */
   fault?: LayerName[];
+  /** Fail closed (JAIL_LAYER_UNAVAILABLE, nothing started) unless at least one of these layers is in force. */
+  requireAny?: LayerName[];
+  /** Called for every attempt as soon as it is read, including those that arrive with the start-up
+   *  (before spawn() resolves): nothing can be missed, unlike a listener attached afterwards. */
+  onAttempt?: (attempt: JailAttempt) => void;
+  /** Called for every notice (e.g. the nscd probe, once per run). */
+  onNotice?: (notice: JailNotice) => void;
 }
 
 export interface JailHandle {
@@ -93,9 +157,18 @@ export interface JailHandle {
   /** The supervisor's pid (= child.pid), or null when no helper runs (no kernel layer). */
   supervisorPid: number | null;
   layers: LayerState[];
-  /** Emits 'attempt' (JailAttempt) for every blocked attempt the supervisor reports, 'timeout' when timeoutMs killed the tree. */
+  /** Emits 'attempt' (JailAttempt) for every blocked attempt the supervisor reports (those that
+   *  arrived before spawn() resolved are emitted right after the caller's continuation),
+   *  'notice' (JailNotice), 'timeout' when timeoutMs killed the tree. */
   events: EventEmitter;
   attempts: JailAttempt[];
+  /** Notices (not attempts): the nscd probe, once per run. */
+  notices?: JailNotice[];
+  /** The jail's own PID namespace is in force (its init is initPid); false without the namespace layer. */
+  pidNamespace?: boolean;
+  initPid?: number;
+  /** Stdio descriptors that were network sockets and are relayed through pipes. */
+  relayed?: RelayedStdio[];
   /** Kill the whole tree (pidfd). */
   kill(signal?: NodeJS.Signals): void;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;

@@ -127,10 +127,11 @@ export async function launchParanoid(config: Config, opts: LaunchOptions): Promi
   const reports = handle.child.stdio[REPORT_FD] as Writable | null;
   reports?.on('error', () => {});
   const forward = (a: JailAttempt) => {
-    say(`the kernel refused ${a.syscall}${a.family ? `(${a.family}${a.type ? `, ${a.type}` : ''})` : ''} by pid ${a.pid} in the jailed server${a.address ? ` → ${a.address}${a.port ? `:${a.port}` : ''}` : ''}`);
+    say(`the kernel refused, in the jailed server: ${jail.describeAttempt(a)}`);
     if (reports?.writable) reports.write(`${JSON.stringify(a)}\n`);
   };
-  for (const a of handle.attempts) forward(a);
+  // Attempts of the server's first moments are held by the handle and replayed to the
+  // listener attached here (it runs before the replay): none is missed, none twice.
   handle.events.on('attempt', forward);
 
   const layers = handle.layers.filter((l) => l.inForce).map((l) => l.name).join(' + ');

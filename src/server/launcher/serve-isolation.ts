@@ -6,6 +6,7 @@ import { IsolationService, convertDecision, isSelfTestAttempt, statusLine } from
 import type { AppContext } from '../context.js';
 import { lastAttemptOf } from '../isolation-default.js';
 import { readLauncherReports } from './reports.js';
+import { toSecurityEvent } from '../../isolation/monitor/index.js';
 
 export interface ServeIsolation {
   service: IsolationService | null;
@@ -40,7 +41,10 @@ export function serveIsolation(config: Config): ServeIsolation {
       // Paranoid: the kernel's refusals inside this server's jail, forwarded by the launcher.
       state.stopReports = readLauncherReports((a) => {
         if (isSelfTestAttempt({ pid: a.pid })) return;
-        ctx.store.record({ type: 'network_attempt', severity: 'critical', details: { detector: 'seccomp', role: 'server', syscall: a.syscall, family: a.family, type: a.type, address: a.address, port: a.port, pid: a.pid } });
+        // The monitor's mapping (type per escape, DNS names, who made it), at critical: in
+        // paranoid mode any attempt from the server's own jail matters.
+        const ev = toSecurityEvent({ detector: 'seccomp', pid: a.pid, jail: a, summary: a.program ? { program: a.program } : {} }, { violations: 0, terminated: false });
+        ctx.store.record({ ...ev, severity: 'critical', details: { ...ev.details, role: 'server', type: a.type, address: a.address } });
       });
       return () => { service.stop(); state.stopReports?.(); };
     },

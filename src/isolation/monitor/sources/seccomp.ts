@@ -28,8 +28,9 @@ export class SeccompSource implements MonitorSource {
   attachJail(handle: { pid: number; events: EventEmitter }, jobId?: string): () => void {
     const onAttempt = (ja: JailAttempt): void => {
       if (!this.started) return;
-      // Name the program now: by the time anyone reads the event the process may be gone.
-      const program = readStat(ja.pid)?.comm;
+      // The supervisor names the program (from /proc/PID/exe, read while the call waited); the
+      // thread name is a fallback for an older helper (and may read "node-MainThread").
+      const program = ja.program ?? readStat(ja.pid)?.comm;
       this.sink({ detector: 'seccomp', pid: ja.pid, ...(jobId ? { jobId } : {}), jail: ja, summary: program ? { program } : {} });
     };
     handle.events.on('attempt', onAttempt);

@@ -89,6 +89,9 @@ async function runCanary(jail: JailApi, ctx: CheckContext, canary: Target): Prom
   // Its refused sockets are reported like anyone's; they are ours, not a violation.
   registerProbePid(handle.pid);
   const stdin = handle.child.stdin;
+  // The canary exits as soon as it has answered "go": a later write ('stop') may meet a closed
+  // pipe (EPIPE), which must not become an unhandled 'error' that takes this process down.
+  stdin?.on('error', () => {});
   const lines = lineReader(handle);
   let stderr = '';
   handle.child.stderr?.on('data', (b: Buffer) => { if (stderr.length < 2000) stderr += b.toString(); });
