@@ -557,10 +557,11 @@ static bool inside_hermetic_jail(void) {
 }
 
 /* 0, or an errno. *listener is the notification fd (reporting), -1 otherwise or when inherited. */
-static int apply_seccomp(bool report, bool observe, int *listener, char *why, size_t cap) {
-  *listener = -1;
+static int apply_seccomp(bool report, bool observe, int *listener, bool *inherited, char *why, size_t cap) {
+  *listener = -1; *inherited = false;
   if (HL_AUDIT_ARCH == 0) { snprintf(why, cap, "seccomp filter not written for this CPU architecture"); return ENOSYS; }
   if (inside_hermetic_jail()) {
+    *inherited = true;
     snprintf(why, cap, "inherited: this jail runs inside another Hermetic jail, whose seccomp filter is in force here and whose supervisor reports the attempts");
     return 0;
   }
@@ -836,6 +837,7 @@ static void __attribute__((noreturn)) jail_main(struct jail_start *js) {
   close_inherited(o, js->sock, js->status_fd);
   bool in_force[L_COUNT] = { false };
   int listener = -1;
+  bool inherited = false;
   trace("child: forked");
   for (int l = 0; l < L_COUNT; l++) {
     if (!o->want[l]) {
@@ -865,7 +867,7 @@ static void __attribute__((noreturn)) jail_main(struct jail_start *js) {
         case L_SECCOMP:
           if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) setup_fail(js->sock, &b, "prctl(PR_SET_NO_NEW_PRIVS)", errno);
           if (o->report && (e = courier_start(js->sock, &g_courier)) != 0) { snprintf(why, sizeof why, "starting the listener's courier: %s", strerror(e)); break; }
-          e = apply_seccomp(o->report, o->report && in_force[L_NAMESPACE], &listener, why, sizeof why); break;
+          e = apply_seccomp(o->report, o->report && in_force[L_NAMESPACE], &listener, &inherited, why, sizeof why); break;
       }
     }
     trace("child: %s %s", LAYER_NAMES[l], e ? "failed" : "applied");
@@ -893,7 +895,8 @@ static void __attribute__((noreturn)) jail_main(struct jail_start *js) {
   if (o->probe) {
     /* End-to-end check of the seccomp path: a refused call must come back EPERM (with the
      * supervisor answering, when reporting). AF_NETLINK is refused in every mode. */
-    if (in_force[L_SECCOMP]) {
+    /* (An inherited filter is the enclosing jail's: its supervisor would report our test call.) */
+    if (in_force[L_SECCOMP] && !inherited) {
       int s = socket(AF_NETLINK, SOCK_RAW, 0);
       int e = s < 0 ? errno : 0;
       if (s >= 0) close(s);
@@ -932,6 +935,7 @@ static struct {
 
 struct who {
   pid_t tid, tgid;
+  pid_t ns_pid;     /* the process's pid inside the jail's PID namespace (0: none/unknown) */
   char comm[32], exe[512], argv0[256];
   int nparents;
   struct { pid_t pid; char program[64]; } parents[8];
@@ -986,6 +990,17 @@ static void who_of(pid_t tid, struct who *w) {
     char *t = strstr(buf, "\nTgid:");
     if (t) w->tgid = (pid_t)strtol(t + 6, NULL, 10);
   }
+  /* NSpid: the process's pid in our namespace, then in each nested one. The second is its pid in
+   * the jail: what a jailed reader of our reports (the paranoid server) knows it by. */
+  snprintf(path, sizeof path, "/proc/%d/status", w->tgid);
+  if (g.pidns && (w->tgid == tid || read_small(path, buf, sizeof buf) > 0)) {
+    char *t = strstr(buf, "\nNSpid:");
+    if (t) {
+      char *end = NULL;
+      strtol(t + 8, &end, 10);
+      if (end && *end == '\t') w->ns_pid = (pid_t)strtol(end, NULL, 10);
+    }
+  }
   pid_t ppid = 0;
   stat_of(w->tgid, w->comm, sizeof w->comm, &ppid);
   snprintf(path, sizeof path, "/proc/%d/exe", w->tgid);
@@ -1007,6 +1022,7 @@ static void who_of(pid_t tid, struct who *w) {
 
 static void who_json(char *line, size_t cap, const struct who *w) {
   jcat(line, cap, ",\"pid\":%d,\"tid\":%d", w->tgid, w->tid);
+  if (w->ns_pid > 0) jcat(line, cap, ",\"nsPid\":%d", w->ns_pid);
   const char *base = strrchr(w->exe, '/');
   if (w->exe[0]) jkey_str(line, cap, "program", base ? base + 1 : w->exe);
   else if (w->comm[0]) jkey_str(line, cap, "program", w->comm);
@@ -1532,6 +1548,19 @@ static void parse_args(int argc, char **argv, struct opts *o) {
  * a plain child. Like fork(): 0 in the child. */
 static pid_t clone_jail(bool want_ns, bool *pidns, int *err, char *why, size_t cap) {
   *pidns = false; *err = 0; why[0] = 0;
+  if (want_ns) {
+    /* The new namespace needs its id maps written (a file in /proc). Where that cannot be done —
+     * inside another sandbox's Landlock domain, e.g. a jailed paranoid server starting a jailed
+     * worker — no namespace is created at all, rather than one with no uid mapping. Opening our
+     * own map for writing (and not writing) asks exactly that question. */
+    int probe = open("/proc/self/uid_map", O_WRONLY | O_CLOEXEC);
+    if (probe < 0) {
+      *err = errno;
+      snprintf(why, cap, "the user namespace's id maps could not be written here (/proc/self/uid_map: %s; inside another sandbox?)", strerror(*err));
+      return fork();
+    }
+    close(probe);
+  }
   if (want_ns) {
     /* CLONE_NEWUSER first (the kernel creates it first in one clone): it lets an unprivileged
      * user create the others, and for root it drops every capability in the host's

@@ -35,7 +35,7 @@ function attemptOf(o: Record<string, unknown>): JailAttempt {
   for (const k of ['family', 'type', 'address', 'path', 'errno', 'destination', 'dnsName', 'dnsType', 'program', 'comm', 'exe', 'argv0', 'arch', 'action', 'outcome'] as const) {
     const v = str(o[k]); if (v !== undefined) a[k] = v;
   }
-  for (const k of ['tid', 'port', 'protocol', 'flags', 'nr'] as const) { const v = num(o[k]); if (v !== undefined) a[k] = v; }
+  for (const k of ['tid', 'nsPid', 'port', 'protocol', 'flags', 'nr'] as const) { const v = num(o[k]); if (v !== undefined) a[k] = v; }
   const ps = parents(o.parents); if (ps) a.parents = ps;
   const esc = str(o.escape); if (esc && (ESCAPES as readonly string[]).includes(esc)) a.escape = esc as JailEscapeKind;
   if (o.tfo === true) a.tfo = true;

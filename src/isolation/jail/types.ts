@@ -50,6 +50,9 @@ export interface JailAttempt {
   pid: number;
   /** The thread that made the call (differs from pid in a multi-threaded program). */
   tid?: number;
+  /** The process's pid inside the jail's own PID namespace (what a jailed reader — the paranoid
+   *  server — knows it by); absent without a PID namespace. */
+  nsPid?: number;
   syscall: string; // 'socket' | 'socketpair' | 'connect' | 'sendto' | 'sendmsg' | 'sendmmsg' | escape syscalls (io_uring is refused in-kernel, unreported)
   family?: string; // 'AF_INET' ...
   type?: string; // 'SOCK_STREAM' ...

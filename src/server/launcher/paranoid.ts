@@ -128,7 +128,10 @@ export async function launchParanoid(config: Config, opts: LaunchOptions): Promi
   reports?.on('error', () => {});
   const forward = (a: JailAttempt) => {
     say(`the kernel refused, in the jailed server: ${jail.describeAttempt(a)}`);
-    if (reports?.writable) reports.write(`${JSON.stringify(a)}\n`);
+    // The server lives in the jail's PID namespace: it knows its processes (its own verification
+    // probes, for one) by their pids there, not by the host's.
+    const forServer = a.nsPid !== undefined ? { ...a, pid: a.nsPid, hostPid: a.pid } : a;
+    if (reports?.writable) reports.write(`${JSON.stringify(forServer)}\n`);
   };
   // Attempts of the server's first moments are held by the handle and replayed to the
   // listener attached here (it runs before the replay): none is missed, none twice.

@@ -4,15 +4,32 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, spawn as cpSpawn } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { startCanary } from '../../helpers/canary.js';
-import { cliPath, testNode } from '../../helpers/paths.js';
-import { helperBuilt, helperPath, JailError, probe, readStartTime, spawn, type JailHandle, type LayerName } from '../../../src/isolation/jail/index.js';
+import { jailFixtures } from '../../helpers/jail-fixtures.js';
+import { cliPath, isRoot, testNode } from '../../helpers/paths.js';
+import { helperBuilt, helperPath, JailError, probe, readStartTime, spawn, type JailAttempt, type JailHandle, type LayerName } from '../../../src/isolation/jail/index.js';
 
 const linux = process.platform === 'linux';
 const ALL_KERNEL: LayerName[] = ['namespace', 'mountns', 'landlock', 'seccomp'];
+
+/** Every live descendant of `pid` (host view), from /proc/PID/task/TID/children. */
+function descendants(pid: number): number[] {
+  const out: number[] = [];
+  let tasks: string[] = [];
+  try { tasks = readdirSync(`/proc/${pid}/task`); } catch { return out; }
+  for (const t of tasks) {
+    let kids = '';
+    try { kids = readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8'); } catch { continue; }
+    for (const k of kids.split(/\s+/).filter(Boolean).map(Number)) out.push(k, ...descendants(k));
+  }
+  return out;
+}
+const cmdline = (pid: number): string => { try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim(); } catch { return ''; } };
+const alive = (pid: number): boolean => { try { process.kill(pid, 0); return true; } catch { return false; } };
+const namespaceInForce = (h: JailHandle): boolean => h.layers.some((l) => l.name === 'namespace' && l.inForce);
 
 async function output(h: JailHandle): Promise<{ stdout: string; code: number | null; signal: NodeJS.Signals | null }> {
   let stdout = '';
@@ -85,7 +102,17 @@ test('a jailed Node worker talks to its parent over IPC; its connect is EPERM, r
     assert.equal(m.code, 'EPERM');
     assert.equal(canary.hits, 0);
     assert.ok(h.layers.find((l) => l.name === 'seccomp')?.inForce);
-    assert.ok(h.attempts.some((a) => a.syscall === 'socket' && a.family === 'AF_INET' && a.type === 'SOCK_STREAM' && a.pid === h.pid && a.errno === 'EPERM'), JSON.stringify(h.attempts));
+    // Named: the process (not a thread), its executable, and — where the namespace lets IP
+    // sockets exist — where it was going; without it the wall (and the report) is at socket().
+    const exe = realpathSync(testNode);
+    const seen = namespaceInForce(h)
+      ? h.attempts.find((a) => a.syscall === 'connect' && a.destination === `${canary.host}:${canary.tcpPort}` && a.type === 'SOCK_STREAM')
+      : h.attempts.find((a) => a.syscall === 'socket' && a.family === 'AF_INET' && a.type === 'SOCK_STREAM');
+    assert.ok(seen, JSON.stringify(h.attempts));
+    assert.equal(seen.pid, h.pid);
+    assert.equal(seen.errno, 'EPERM');
+    assert.equal(seen.exe, exe);
+    assert.equal(seen.program, basename(exe));
     // Positive control: every kernel layer off, the same worker reaches the canary.
     const open = await run(ALL_KERNEL);
     assert.equal(open.m.code, 'CONNECTED');
@@ -129,12 +156,22 @@ test('exit codes pass through; a missing command is JAIL_EXEC_FAILED', { skip: !
   await assert.rejects(spawn('/nonexistent/hermetic-cmd'), (e: unknown) => e instanceof JailError && e.code === 'JAIL_EXEC_FAILED');
 });
 
+/** The host pid of the jailed process running `sleep <tag>` (pids printed inside a PID namespace are the jail's own). */
+async function findByCmdline(root: number, tag: string): Promise<number> {
+  for (let i = 0; i < 200; i++) {
+    const pid = descendants(root).find((p) => cmdline(p) === `sleep ${tag}`);
+    if (pid) return pid;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`no 'sleep ${tag}' under ${root}`);
+}
+
 test('kill() takes down the whole tree, including a setsid grandchild; start time is exposed', { skip: !linux && 'Linux only', timeout: 30_000 }, async () => {
-  const h = await spawn('sh', ['-c', 'setsid sleep 60 & echo $!; exec sleep 60']);
+  const h = await spawn('sh', ['-c', 'setsid sleep 61.1 & exec sleep 60']);
   assert.equal(h.startTime, readStartTime(h.pid));
   assert.ok(h.startTime > 0);
-  const grandchild = await new Promise<number>((r) => h.child.stdout?.once('data', (d: Buffer) => r(Number(d.toString().trim()))));
-  assert.doesNotThrow(() => process.kill(grandchild, 0), 'grandchild alive before kill');
+  const grandchild = await findByCmdline(h.supervisorPid ?? 0, '61.1');
+  assert.ok(alive(grandchild), 'grandchild alive before kill');
   h.kill('SIGKILL');
   const e = await h.exited;
   assert.equal(e.signal, 'SIGKILL');
@@ -142,10 +179,12 @@ test('kill() takes down the whole tree, including a setsid grandchild; start tim
 });
 
 test('stragglers die with the command, and timeoutMs kills the tree', { skip: !linux && 'Linux only', timeout: 30_000 }, async () => {
-  const h = await spawn('sh', ['-c', 'setsid sleep 60 & echo $!']);
+  const h = await spawn('sh', ['-c', 'setsid sleep 62.1 & sleep 0.3']);
+  const straggler = await findByCmdline(h.supervisorPid ?? 0, '62.1');
+  assert.ok(alive(straggler), 'the straggler runs while the command does (positive control)');
   const o = await output(h);
   assert.equal(o.code, 0);
-  assert.throws(() => process.kill(Number(o.stdout.trim()), 0), { code: 'ESRCH' });
+  assert.throws(() => process.kill(straggler, 0), { code: 'ESRCH' });
   const t = await spawn('sleep', ['30'], { timeoutMs: 200 });
   let timedOut = false;
   t.events.on('timeout', () => { timedOut = true; });
@@ -190,23 +229,38 @@ test('tripwire: true preloads the tripwire register file in a Node child', { ski
   assert.match((await output(h)).stdout, /--import file:.*tripwire\/register\.js/);
 });
 
-test('hermetic run: exit code passthrough, one stderr line per attempt, or JSON lines to a file', { skip: !linux && 'Linux only', timeout: 30_000 }, async () => {
+test('hermetic run: exit code passthrough, one human stderr line per attempt, recorded in the event store, or JSON lines to a file', { skip: !linux && 'Linux only', timeout: 60_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'hermetic-run-'));
+  const env = { ...process.env, HERMETIC_DATA_DIR: join(dir, 'data') };
   try {
     const code = `require('net').connect(9, '192.0.2.1').on('error', (e) => { console.log(e.code); process.exit(3); })`;
-    const r = spawnSync(testNode, [cliPath, 'run', '--disable', 'node-permission', '--', testNode, '-e', code], { encoding: 'utf8' });
+    const r = spawnSync(testNode, [cliPath, 'run', '--disable', 'node-permission', '--', testNode, '-e', code], { encoding: 'utf8', env });
     assert.equal(r.status, 3, r.stderr);
     assert.equal(r.stdout.trim(), 'EPERM');
-    assert.match(r.stderr, /^hermetic: blocked socket\(AF_INET, SOCK_STREAM\) by pid \d+ -> EPERM$/m);
+    const exe = realpathSync(testNode);
+    const who = `${basename(exe)} \\(pid \\d+, ${exe.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\)`;
+    const line = probe().layers.namespace.available
+      ? new RegExp(`^hermetic: ${who} tried to connect to 192\\.0\\.2\\.1:9 — blocked \\(EPERM\\)$`, 'm')
+      : new RegExp(`^hermetic: ${who} tried to open a AF_INET SOCK_STREAM socket — blocked \\(EPERM\\)$`, 'm');
+    assert.match(r.stderr, line);
+    // Recorded: `hermetic events` shows it, naming the program (and the destination).
+    const ev = spawnSync(testNode, [cliPath, 'events', '--json'], { encoding: 'utf8', env });
+    assert.equal(ev.status, 0, ev.stderr);
+    const rows = ev.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; details: Record<string, unknown> });
+    const row = rows.find((x) => x.type === 'network_attempt');
+    assert.ok(row, ev.stdout);
+    assert.equal(row.details.exe, exe);
+    assert.equal(row.details.via, 'hermetic run');
+    if (probe().layers.namespace.available) assert.equal(row.details.destination, '192.0.2.1:9');
     const file = join(dir, 'events.jsonl');
     const r2 = spawnSync(testNode, [cliPath, 'run', '--json-events', file, '--disable', 'node-permission', '--', 'python3', '-c',
-      'import socket\ntry: socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)\nexcept OSError as e: print(e.errno)'], { encoding: 'utf8' });
+      'import socket\ntry: socket.socket(socket.AF_PACKET, socket.SOCK_RAW)\nexcept OSError as e: print(e.errno)'], { encoding: 'utf8', env });
     assert.equal(r2.status, 0, r2.stderr);
     assert.equal(r2.stdout.trim(), '1');
     const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    assert.ok(lines.some((l) => l.syscall === 'socket' && l.family === 'AF_INET6' && l.type === 'SOCK_DGRAM'), JSON.stringify(lines));
-    assert.doesNotMatch(r2.stderr, /hermetic: blocked/);
-    const bad = spawnSync(testNode, [cliPath, 'run', '--require', 'nonsense', '--', 'true'], { encoding: 'utf8' });
+    assert.ok(lines.some((l) => l.syscall === 'socket' && l.family === 'AF_PACKET' && l.type === 'SOCK_RAW' && typeof l.exe === 'string'), JSON.stringify(lines));
+    assert.doesNotMatch(r2.stderr, /^hermetic: /m);
+    const bad = spawnSync(testNode, [cliPath, 'run', '--require', 'nonsense', '--', 'true'], { encoding: 'utf8', env });
     assert.equal(bad.status, 2);
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
@@ -259,11 +313,145 @@ test('--trace prints each start-up step (where the time goes), and nothing witho
   assert.equal(on.status, 0);
   const steps = on.stderr.split('\n').filter((l) => l.startsWith('hermetic-jail trace +')).map((l) => l.replace(/^hermetic-jail trace \+\d+us \[\d+\] /, ''));
   for (const l of ALL_KERNEL) assert.ok(steps.includes(`child: ${l} ${caps.layers[l].available ? 'applied' : 'failed'}`), `${l} in ${JSON.stringify(steps)}`);
-  // The layer results reach the supervisor in one packet, with the seccomp listener.
-  assert.equal(steps.filter((s) => /^supervisor: \d+ message\(s\)/.test(s)).length, 1, JSON.stringify(steps));
+  // The layer results reach the supervisor in one packet, with the seccomp listener (and, with a
+  // PID namespace, the command's own hello: how the supervisor learns its pid).
+  assert.equal(steps.filter((s) => /^supervisor: \d+ message\(s\) and the seccomp listener from the jail$/.test(s)).length, caps.layers.seccomp.available ? 1 : 0, JSON.stringify(steps));
+  assert.equal(steps.filter((s) => /^supervisor: \d+ message\(s\)/.test(s)).length, caps.layers.namespace.available ? 2 : 1, JSON.stringify(steps));
   assert.ok(steps.indexOf('child: exec true') > steps.indexOf('child: seccomp applied'));
   assert.ok(steps.includes('supervisor: exit line written'));
   const off = spawnSync(helperPath, ['--report-fd', '3', '--', 'true'], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: 10_000 });
   assert.equal(off.status, 0);
   assert.doesNotMatch(off.stderr, /hermetic-jail trace/);
+});
+
+test('PID namespace: the command sees only the jail, cannot signal its supervisor; positive control without the namespace layer', { skip: !linux && 'Linux only', timeout: 30_000 }, async (t) => {
+  if (!probe().layers.namespace.available) { t.skip(`no user namespaces here: ${probe().layers.namespace.reason}`); return; }
+  // Landlock (ABI >= 6) scopes signals too: it is off in both runs, so the PID namespace alone decides.
+  const run = async (disable: LayerName[]) => {
+    const dir = mkdtempSync(join(tmpdir(), 'hermetic-pidns-'));
+    try {
+      // The supervisor's pid is known once spawn() returns: handed in through a file.
+      const script = `while [ ! -s ${dir}/sup ]; do sleep 0.01; done; echo "pid=$$"; echo "procs=$(ls /proc | grep -E '^[0-9]+$' | tr '\\n' ' ')"; ` +
+        `kill -0 "$(cat ${dir}/sup)" 2>/dev/null && echo sup=signalable || echo sup=unreachable`;
+      const h = await spawn('sh', ['-c', script], { disable: ['landlock', ...disable] });
+      writeFileSync(join(dir, 'sup'), String(h.supervisorPid));
+      return { out: (await output(h)).stdout, h };
+    } finally { rmSync(dir, { recursive: true, force: true }); }
+  };
+  const jailed = await run([]);
+  assert.equal(jailed.h.pidNamespace, true);
+  assert.notEqual(jailed.h.initPid, jailed.h.pid, 'the command is not the namespace init: our init reaps and forwards signals');
+  const pids = (/procs=(.*)/.exec(jailed.out)?.[1] ?? '').trim().split(' ').map(Number);
+  assert.ok(pids.includes(1), `the jail's init is pid 1 in its /proc: ${jailed.out}`);
+  assert.ok(pids.length < 10 && !pids.includes(jailed.h.supervisorPid ?? -1), `only the jail's processes are listed: ${jailed.out}`);
+  assert.match(jailed.out, /^sup=unreachable$/m);
+  // Positive control: the same command without the namespace layer can signal its supervisor.
+  const open = await run(['namespace', 'mountns']);
+  assert.equal(open.h.pidNamespace, false);
+  assert.match(open.out, /^sup=signalable$/m);
+});
+
+test('when the supervisor is SIGKILLed, everything in the jail dies — even a setsid child that ignores SIGTERM (positive control: it survives without the namespace)', { skip: !linux && 'Linux only', timeout: 30_000 }, async (t) => {
+  if (!probe().layers.namespace.available) { t.skip(`no user namespaces here: ${probe().layers.namespace.reason}`); return; }
+  const attempt = async (disable: LayerName[], tag: string) => {
+    const h = await spawn('sh', ['-c', `setsid sh -c 'trap "" TERM HUP INT; exec sleep ${tag}' & exec sleep 60`], { disable });
+    const survivor = await findByCmdline(h.supervisorPid ?? 0, tag);
+    process.kill(h.supervisorPid ?? 0, 'SIGKILL');
+    await h.exited;
+    for (let i = 0; i < 100 && alive(survivor); i++) await new Promise((r) => setTimeout(r, 10));
+    return survivor;
+  };
+  const jailed = await attempt([], '63.1');
+  assert.equal(alive(jailed), false, 'a jailed process outlived its supervisor');
+  const open = await attempt(['namespace', 'mountns'], '63.2');
+  try {
+    assert.equal(alive(open), true, 'without the PID namespace the setsid child survives: the test can see an escape');
+  } finally { try { process.kill(open, 'SIGKILL'); } catch {} }
+});
+
+test('no report is lost: an attempt made at once after exec reaches both onAttempt and the events listener attached after spawn() (40 runs)', { skip: !linux && 'Linux only', timeout: 120_000 }, async () => {
+  // A compiled program whose first act is connect(): its report can arrive in the same chunk as
+  // the "started" line — before the caller had the handle to listen on.
+  const { escape } = jailFixtures();
+  let lost = 0;
+  for (let i = 0; i < 40; i++) {
+    const early: JailAttempt[] = [];
+    const h = await spawn(escape, ['connect-now', '192.0.2.1', '9'], { stdio: 'ignore', onAttempt: (a) => early.push(a) });
+    const heard: JailAttempt[] = [];
+    h.events.on('attempt', (a: JailAttempt) => heard.push(a));
+    await h.exited;
+    assert.ok(h.attempts.length >= 1, 'the attempt was reported');
+    assert.deepEqual(early, h.attempts, 'onAttempt heard every attempt, in order');
+    if (heard.length !== h.attempts.length) lost++;
+  }
+  assert.equal(lost, 0, `${lost} of 40 runs lost an 'attempt' event`);
+});
+
+test('names: the process not the thread, its parents up to the command, and the DNS name of a lookup (glibc and c-ares)', { skip: !linux && 'Linux only', timeout: 60_000 }, async (t) => {
+  if (!probe().layers.namespace.available) { t.skip(`DNS names need the namespace layer (IP sockets exist only there): ${probe().layers.namespace.reason}`); return; }
+  // dns.lookup runs getaddrinfo on a libuv worker thread: the call comes from a thread, the
+  // report must name the process. Resolver.resolve4 is c-ares (connect, then send()).
+  const js = `const dns = require('dns'); dns.lookup('jail-names-gai.invalid', () => {
+    const r = new dns.Resolver({ timeout: 300, tries: 1 }); r.setServers(['192.0.2.53:5353']); r.resolve4('jail-names-cares.invalid', () => {}); });`;
+  const h = await spawn('sh', ['-c', `${testNode} -e "$JS"`], { env: { JS: js }, disable: ['node-permission'] });
+  await output(h);
+  const node = h.attempts.filter((a) => a.exe === realpathSync(testNode));
+  const gai = node.find((a) => a.dnsName === 'jail-names-gai.invalid');
+  assert.ok(gai, JSON.stringify(h.attempts, null, 1));
+  assert.match(gai.dnsType ?? '', /^A(,AAAA)?$/);
+  assert.notEqual(gai.tid, gai.pid, 'getaddrinfo ran on a worker thread');
+  assert.deepEqual(gai.parents?.map((p) => p.program), ['dash'].includes(gai.parents?.[0]?.program ?? '') ? ['dash'] : [basename(realpathSync('/bin/sh'))]);
+  assert.equal(gai.parents?.[0]?.pid, h.pid, 'the chain ends at the jailed command');
+  const cares = node.find((a) => a.dnsName === 'jail-names-cares.invalid');
+  assert.ok(cares, JSON.stringify(h.attempts, null, 1));
+  assert.equal(cares.destination, '192.0.2.53:5353');
+  assert.equal(cares.errno, 'EPERM');
+  // Every node attempt names the same process.
+  assert.equal(new Set(node.map((a) => a.pid)).size, 1);
+});
+
+test('the glibc nscd probe is a notice, once per run — not an attempt', { skip: !linux && 'Linux only', timeout: 30_000 }, async (t) => {
+  if (!probe().layers.seccomp.available) { t.skip(`seccomp unavailable: ${probe().layers.seccomp.reason}`); return; }
+  const h = await spawn('sh', ['-c', 'id >/dev/null; id >/dev/null; id -un >/dev/null']);
+  const heard: unknown[] = [];
+  h.events.on('notice', (n) => heard.push(n));
+  await h.exited;
+  await new Promise((r) => setImmediate(r));
+  assert.equal(h.attempts.length, 0, JSON.stringify(h.attempts));
+  assert.equal(h.notices?.length, 1, JSON.stringify(h.notices));
+  assert.equal(h.notices?.[0]?.kind, 'nscd');
+  assert.equal(h.notices?.[0]?.program, 'id');
+  assert.equal(heard.length, 1);
+});
+
+test('a memory cap that cannot be applied fails closed (JAIL_SETUP_FAILED, nothing runs); positive control: one that can', { skip: !linux && 'Linux only', timeout: 30_000 }, (t) => {
+  if (!probe().layers.namespace.available && isRoot) { t.skip('as real root without a user namespace any RLIMIT_DATA can be raised'); return; }
+  const dir = mkdtempSync(join(tmpdir(), 'hermetic-rlimit-'));
+  try {
+    const marker = join(dir, 'ran');
+    // Hard limit 100 MB in the caller; asking the jail for 200 MB must fail (raising a hard
+    // limit needs CAP_SYS_RESOURCE on the host), not silently run without a cap.
+    const run = (bytes: number) => spawnSync('sh', ['-c', `ulimit -d 100000; exec "$0" --report-fd 3 --allow-write ${dir} --memory-bytes ${bytes} -- sh -c 'touch ${marker}'`, helperPath],
+      { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: 10_000 });
+    const bad = run(200_000_000);
+    assert.equal(bad.status, 125, String(bad.output[3]));
+    assert.match(String(bad.output[3]), /"code":"JAIL_SETUP_FAILED".*setrlimit\(RLIMIT_DATA\)/);
+    assert.equal(existsSync(marker), false, 'nothing ran');
+    const good = run(50_000_000);
+    assert.equal(good.status, 0, String(good.output[3]));
+    assert.equal(existsSync(marker), true);
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
+test('requireAny: fails closed naming each missing layer when none is in force; positive control with one in force', { skip: !linux && 'Linux only', timeout: 30_000 }, async () => {
+  await assert.rejects(spawn('true', [], { requireAny: ['namespace', 'landlock', 'seccomp'], fault: ['namespace', 'landlock', 'seccomp'] }),
+    (e: unknown) => e instanceof JailError && e.code === 'JAIL_LAYER_UNAVAILABLE' && e.details.layer === null
+      && /none of the kernel layers namespace, landlock, seccomp is in force: namespace \(fault injected.*landlock \(fault injected.*seccomp \(fault injected/.test(e.message));
+  const caps = probe();
+  const one = (['seccomp', 'landlock', 'namespace'] as const).find((l) => caps.layers[l].available);
+  if (one) {
+    const faults = (['namespace', 'landlock', 'seccomp'] as const).filter((l) => l !== one);
+    const h = await spawn('true', [], { requireAny: ['namespace', 'landlock', 'seccomp'], fault: [...faults] });
+    assert.deepEqual(await h.exited, { code: 0, signal: null });
+  }
 });
