@@ -2,8 +2,12 @@
 // 1. Start-up: wall time of `node -e 0` plain, under the jail (all layers / no namespaces), and
 //    under `bwrap --unshare-all --die-with-parent` — measured in the same run, printed as ratios.
 //    Also the helper alone (`true`), and the spawn() API path the worker pool really uses.
-// 2. Cost of one blocked attempt (socket(AF_INET) -> EPERM) with the reporting supervisor
-//    (seccomp user notification) and without it (in-kernel EPERM), in microseconds.
+// 2. Cost per call: a refused attempt reported by the supervisor (named: program, parents,
+//    destination) against the in-kernel refusal, with and without the namespace layer (where the
+//    supervisor also inspects the socket object); and what observing costs a sendmsg it lets
+//    through (Node's IPC with a handle), in microseconds.
+// The jail's start-up includes its PID namespace (its init forks the command): the
+// "all layers" series is what every jailed worker pays.
 //
 // How to read it on a shared, noisy machine: every round runs each series once, in a fresh
 // random order (a fixed order lets periodic load hit one series more than another); medians
@@ -104,7 +108,8 @@ const bwrapArgs = ['--unshare-all', '--die-with-parent', '--ro-bind', '/', '/', 
 // bwrap's pid-namespace init does not pass its child's usage on, so its CPU figure would be bwrap alone.
 const bwrapCpu = 'cpu n/a (not accounted)';
 
-console.log(`# start-up overhead (${node} ${process.version}; ${rounds} rounds, random order; env = jailEnv)`);
+const caps = probe({ nodePath: node });
+console.log(`# start-up overhead (${node} ${process.version}; ${rounds} rounds, random order; env = jailEnv; PID namespace: ${caps.layers.namespace.detail?.['pidNamespace'] === true ? 'yes' : 'no'})`);
 const S: Series[] = [
   series('node -e 0 (plain)', node, ['-e', '0']),
   series('node -e 0 (jail, all layers)', helperPath, [...jailArgs, node, '-e', '0']),
@@ -146,18 +151,58 @@ console.log('# the spawn() API (what the worker pool uses): await exit of `node 
   }
 }
 
-console.log('# per blocked attempt: socket(AF_INET, SOCK_DGRAM) in a tight loop');
+// Each loop runs N calls of one kind in one python3 process under one configuration and prints
+// microseconds per call. Nothing here can reach a network: the refused calls are refused, the
+// unix connect aims at a path that does not exist, the sendmsg goes to a socketpair.
+console.log('# per call: refused and reported attempts, and what observing costs a call it lets through');
 const N = 20000;
-const loop = `import ctypes, time\nlibc = ctypes.CDLL(None, use_errno=True)\nt=time.perf_counter()\nfor _ in range(${N}): libc.socket(2, 2, 0)\nprint((time.perf_counter()-t)/${N}*1e6)`;
-function perAttempt(args: string[]): number | null {
-  const r = spawnSync(helperPath, [...args, '--report-fd', '3', '--', 'python3', '-c', loop], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit', devnull] });
-  return r.status === 0 ? Number(r.stdout.trim()) : null;
+const LOOPS: Record<string, string> = {
+  // socket(AF_NETLINK): refused at socket() in every mode (no destination to read).
+  'socket(AF_NETLINK)': `import ctypes, time
+libc = ctypes.CDLL(None, use_errno=True)
+t = time.perf_counter()
+for _ in range(${N}):
+    fd = libc.socket(16, 3, 0)
+    if fd >= 0: libc.close(fd)
+print((time.perf_counter() - t) / ${N} * 1e6)`,
+  // connect() to a unix path: refused and reported with the path; with the namespace layer the
+  // supervisor also inspects the socket object (pidfd_getfd) — the most expensive report.
+  'connect(AF_UNIX path)': `import ctypes, socket, struct, time
+libc = ctypes.CDLL(None, use_errno=True)
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+path = b"/nonexistent/hermetic-bench.sock"
+addr = struct.pack("H", socket.AF_UNIX) + path + b"\\0" * (108 - len(path))
+buf = ctypes.create_string_buffer(addr, len(addr))
+t = time.perf_counter()
+for _ in range(${N}): libc.connect(s.fileno(), buf, len(addr))
+print((time.perf_counter() - t) / ${N} * 1e6)`,
+  // sendmsg on a socketpair (what Node's IPC does when it passes a handle): with the namespace
+  // layer it is observed and continued; without it, it is not watched at all.
+  'sendmsg(socketpair), let through': `import socket, time
+a, b = socket.socketpair()
+t = time.perf_counter()
+for _ in range(${N}):
+    a.sendmsg([b"x"]); b.recv(1)
+print((time.perf_counter() - t) / ${N} * 1e6)`,
+};
+const CONFIGS: [string, string[]][] = [
+  ['no jail (the real calls)', ['--no-seccomp', '--no-landlock', '--no-namespace', '--no-mountns']],
+  ['seccomp in-kernel EPERM (no report)', ['--no-report']],
+  ['reported, no namespace', ['--no-namespace', '--no-mountns']],
+  ['reported, namespace (observe)', []],
+];
+function perCall(args: string[], code: string): number | null {
+  const r = spawnSync(helperPath, [...args, '--report-fd', '3', '--', 'python3', '-c', code], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit', devnull] });
+  const v = Number(r.stdout.trim());
+  return r.status === 0 && Number.isFinite(v) ? v : null;
 }
-const base = perAttempt(['--no-seccomp', '--no-landlock', '--no-namespace', '--no-mountns']);
-const silent = perAttempt(['--no-report']);
-const reported = perAttempt([]);
 const fmt = (x: number | null): string => (x === null ? 'n/a' : `${x.toFixed(2)} µs`);
-console.log(`no jail (real socket() calls)          ${fmt(base)}`);
-console.log(`seccomp in-kernel EPERM (no report)    ${fmt(silent)}`);
-console.log(`seccomp + supervisor report           ${fmt(reported)}`);
-if (silent && reported) console.log(`reporting costs ${(reported - silent).toFixed(2)} µs per blocked attempt (${(reported / silent).toFixed(1)}x)`);
+for (const [what, code] of Object.entries(LOOPS)) {
+  const res = CONFIGS.map(([label, args]) => [label, perCall(args, code)] as const);
+  for (const [label, v] of res) console.log(`${what.padEnd(34)} ${label.padEnd(38)} ${fmt(v)}`);
+  const silent = res[1]?.[1] ?? null; const plain = res[0]?.[1] ?? null;
+  for (const [label, v] of res.slice(2)) {
+    const ref = what.includes('let through') ? plain : silent;
+    if (v !== null && ref !== null) console.log(`  -> ${label}: ${(v - ref).toFixed(2)} µs per call over ${what.includes('let through') ? 'no jail' : 'the in-kernel refusal'} (${(v / ref).toFixed(1)}x)`);
+  }
+}

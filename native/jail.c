@@ -963,8 +963,9 @@ static ssize_t read_small(const char *path, char *buf, size_t cap) {
   return n;
 }
 
-/* comm and parent of a process, from /proc/<pid>/stat (the name may hold spaces and parens). */
-static bool stat_of(pid_t pid, char *comm, size_t cap, pid_t *ppid) {
+/* comm, parent and start time (clock ticks since boot) of a process or thread, from
+ * /proc/<pid>/stat (the name may hold spaces and parens: count from the last ')'). */
+static bool read_stat(pid_t pid, char *comm, size_t cap, pid_t *ppid, unsigned long long *start) {
   char path[64], buf[1024];
   snprintf(path, sizeof path, "/proc/%d/stat", pid);
   if (read_small(path, buf, sizeof buf) <= 0) return false;
@@ -972,11 +973,13 @@ static bool stat_of(pid_t pid, char *comm, size_t cap, pid_t *ppid) {
   if (!open_p || !close_p || close_p < open_p) return false;
   size_t n = (size_t)(close_p - open_p - 1); if (n >= cap) n = cap - 1;
   memcpy(comm, open_p + 1, n); comm[n] = 0;
-  char state; int pp;
-  if (sscanf(close_p + 2, "%c %d", &state, &pp) != 2) return false;
-  *ppid = pp;
+  char state; int pp; unsigned long long st = 0;
+  /* fields 3 (state), 4 (ppid) ... 22 (starttime) */
+  if (sscanf(close_p + 2, "%c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu", &state, &pp, &st) != 3) return false;
+  *ppid = pp; if (start) *start = st;
   return true;
 }
+static bool stat_of(pid_t pid, char *comm, size_t cap, pid_t *ppid) { return read_stat(pid, comm, cap, ppid, NULL); }
 
 /* Who made a notified call: the process (not the thread), its program, argv[0], and its
  * parents up to the jailed command. Read while the caller waits in the kernel, so it is alive.
@@ -1036,6 +1039,33 @@ static void who_json(char *line, size_t cap, const struct who *w) {
     jcat(line, cap, "}");
   }
   jcat(line, cap, "]");
+}
+
+/* Who made a call, remembered per thread: a process that makes many refused calls is named
+ * once (its thread's start time and name tell a reused tid, or an exec, from the same thread),
+ * and keeps one pidfd for socket inspection. Reporting a burst then costs one /proc read per call. */
+struct ident { pid_t tid; unsigned long long start; char tcomm[32]; struct who w; int pidfd; bool used; };
+static struct ident g_ident[32];
+static int g_ident_next;
+static struct ident *ident_of(pid_t tid) {
+  char tcomm[32]; pid_t ppid; unsigned long long start = 0;
+  bool ok = read_stat(tid, tcomm, sizeof tcomm, &ppid, &start);
+  for (int i = 0; ok && i < 32; i++) {
+    struct ident *e = &g_ident[i];
+    if (e->used && e->tid == tid && e->start == start && !strcmp(e->tcomm, tcomm)) return e;
+  }
+  struct ident *e = &g_ident[g_ident_next];
+  g_ident_next = (g_ident_next + 1) % 32;
+  if (e->used && e->pidfd >= 0) close(e->pidfd);
+  memset(e, 0, sizeof *e);
+  e->used = ok; e->tid = tid; e->start = start; e->pidfd = -1;
+  snprintf(e->tcomm, sizeof e->tcomm, "%s", ok ? tcomm : "");
+  who_of(tid, &e->w);
+  return e;
+}
+static int ident_pidfd(struct ident *e) {
+  if (e->pidfd < 0) { e->pidfd = (int)syscall(__NR_pidfd_open, e->w.tgid, 0); if (e->pidfd >= 0) fcntl(e->pidfd, F_SETFD, FD_CLOEXEC); }
+  return e->pidfd;
 }
 
 /* ---- supervisor: destinations and DNS names (read to report, never to decide) ----------------- */
@@ -1163,12 +1193,11 @@ struct sockobj { bool ok; int domain, type; ino_t ino; };
 /* pidfd_getfd() gives us the very object, so what we learn cannot be swapped under us (the
  * descriptor NUMBER can be, by another thread: so this only ever tightens a decision the
  * filter without `observe` would have allowed outright — see handle_notification). */
-static void sock_of(pid_t tgid, int fd, struct sockobj *s) {
+static void sock_of(struct ident *who, int fd, struct sockobj *s) {
   memset(s, 0, sizeof *s);
-  int pfd = (int)syscall(__NR_pidfd_open, tgid, 0);
+  int pfd = ident_pidfd(who);
   if (pfd < 0) return;
-  int dup = (int)syscall(__NR_pidfd_getfd, pfd, fd, 0);
-  close(pfd);
+  int dup = (int)syscall(__NR_pidfd_getfd, pfd, fd, O_CLOEXEC);
   if (dup < 0) return;
   struct stat st; socklen_t l = sizeof s->domain;
   if (fstat(dup, &st) == 0 && S_ISSOCK(st.st_mode) && getsockopt(dup, SOL_SOCKET, SO_DOMAIN, &s->domain, &l) == 0) {
@@ -1258,12 +1287,12 @@ static void handle_notification(int nfd) {
   const struct seccomp_data *d = &req.data;
   const pid_t tid = (pid_t)req.pid;
   char line[4096], tmp[32], ts[40];
-  struct who w; bool named = false;
+  struct ident *id = NULL;
   struct dest dst; struct dnsinfo dns; struct sockobj so;
   memset(&dst, 0, sizeof dst); dst.family = -1; memset(&dns, 0, sizeof dns); memset(&so, 0, sizeof so);
   int answer = EPERM; bool cont = false, report = true, recorded = false;
   const char *notice = NULL, *escape = NULL;
-#define NAME_IT() do { if (!named) { who_of(tid, &w); named = true; } } while (0)
+#define NAME_IT() do { if (!id) id = ident_of(tid); } while (0)
 
   bool foreign = d->arch != HL_AUDIT_ARCH;
 #if defined(__x86_64__)
@@ -1276,11 +1305,10 @@ static void handle_notification(int nfd) {
     const char *fname = foreign_name(d, tmp);
     json_str(line, sizeof line, fname, strlen(fname));
     jcat(line, sizeof line, ",\"arch\":\"%s\",\"nr\":%d", d->arch == AUDIT_ARCH_I386 ? "i386" : "x32", d->nr);
-    who_json(line, sizeof line, &w);
-    int pfd = (int)syscall(__NR_pidfd_open, w.tgid, 0);
+    who_json(line, sizeof line, &id->w);
+    int pfd = ident_pidfd(id);
     bool valid = ioctl(nfd, SECCOMP_IOCTL_NOTIF_ID_VALID, &req.id) == 0;
     if (pfd >= 0 && valid) syscall(__NR_pidfd_send_signal, pfd, SIGKILL, NULL, 0);
-    if (pfd >= 0) close(pfd);
     respond(nfd, req.id, ENOSYS, 0, false);
     iso_now(ts, sizeof ts);
     jcat(line, sizeof line, ",\"action\":\"killed\",\"ts\":\"%s\"}\n", ts);
@@ -1299,7 +1327,7 @@ static void handle_notification(int nfd) {
         if (g.nscd_noted) report = false; else { notice = "nscd"; g.nscd_noted = true; }
       } else if (g.observe) {
         NAME_IT();
-        sock_of(w.tgid, (int)d->args[0], &so);
+        sock_of(id, (int)d->args[0], &so);
         if (is_ip(&so) && so.type == SOCK_DGRAM && dst.has_ip) {
           /* A datagram socket: answer "connected" WITHOUT connecting it, so that the program
            * sends its datagram (a DNS query) where we can see it. Nothing was executed; the
@@ -1315,7 +1343,7 @@ static void handle_notification(int nfd) {
       } else {
         /* `observe`: send() on a connected socket. Refused on an IP socket, continued otherwise. */
         NAME_IT();
-        sock_of(w.tgid, (int)d->args[0], &so);
+        sock_of(id, (int)d->args[0], &so);
         if (!is_ip(&so)) { cont = true; report = false; answer = 0; break; }
         const struct dest *r = udp_lookup(so.ino);
         if (r) dst = *r;
@@ -1324,7 +1352,7 @@ static void handle_notification(int nfd) {
       break;
     case __NR_sendmsg: case __NR_sendmmsg: {
       NAME_IT();
-      sock_of(w.tgid, (int)d->args[0], &so);
+      sock_of(id, (int)d->args[0], &so);
       if (!is_ip(&so)) { cont = true; report = false; answer = 0; break; }
       const struct dest *r = udp_lookup(so.ino);
       if (r) dst = *r;
@@ -1353,7 +1381,7 @@ static void handle_notification(int nfd) {
   if (notice) jkey_str(line, sizeof line, "kind", notice);
   if (escape) jkey_str(line, sizeof line, "escape", escape);
   jkey_str(line, sizeof line, "syscall", syscall_name(nr));
-  who_json(line, sizeof line, &w);
+  who_json(line, sizeof line, &id->w);
   if (nr == __NR_socket || nr == __NR_socketpair) {
     jcat(line, sizeof line, ",\"family\":\"%s\",\"type\":\"%s\",\"protocol\":%d",
          family_name((int)d->args[0], tmp), type_name((int)d->args[1], tmp + 16), (int)d->args[2]);
@@ -1427,16 +1455,8 @@ static void kill_tree(int sig) {
 }
 
 static unsigned long long proc_start_time(pid_t pid) {
-  char path[64], buf[1024];
-  snprintf(path, sizeof path, "/proc/%d/stat", pid);
-  if (read_small(path, buf, sizeof buf) <= 0) return 0;
-  char *p = strrchr(buf, ')'); /* the command name may contain spaces and parens */
-  if (!p) return 0;
-  /* after ")": field 3 (state) ... field 22 (starttime) is the 20th token */
-  char *save = NULL;
-  char *tok = strtok_r(p + 1, " ", &save);
-  for (int i = 3; tok && i < 22; i++) tok = strtok_r(NULL, " ", &save);
-  return tok ? strtoull(tok, NULL, 10) : 0;
+  char comm[32]; pid_t ppid; unsigned long long start = 0;
+  return read_stat(pid, comm, sizeof comm, &ppid, &start) ? start : 0;
 }
 
 /* Reads the control channel: lines "kill SIGNUM". */
