@@ -1197,7 +1197,7 @@ static void sock_of(struct ident *who, int fd, struct sockobj *s) {
   memset(s, 0, sizeof *s);
   int pfd = ident_pidfd(who);
   if (pfd < 0) return;
-  int dup = (int)syscall(__NR_pidfd_getfd, pfd, fd, O_CLOEXEC);
+  int dup = (int)syscall(__NR_pidfd_getfd, pfd, fd, 0); /* flags must be 0; the copy is close-on-exec */
   if (dup < 0) return;
   struct stat st; socklen_t l = sizeof s->domain;
   if (fstat(dup, &st) == 0 && S_ISSOCK(st.st_mode) && getsockopt(dup, SOL_SOCKET, SO_DOMAIN, &s->domain, &l) == 0) {

@@ -11,7 +11,7 @@ export { spawn } from './spawn.js';
 export { JailError, type JailErrorCode } from './errors.js';
 export { jailEnv, isDeniedEnvName, TELEMETRY_OPT_OUTS } from './env.js';
 export { helperPath, helperBuilt } from './helper.js';
-export { readStartTime } from './proc.js';
+export { readStartTime, hostPidOf } from './proc.js';
 export { describeAttempt, describeWho, destinationOf, parseSupervisorLine } from './protocol.js';
 export { sandboxExecProfile, sandboxExecArgs } from './macos.js';
 export { looksLikeNode, tripwireRegisterPath } from './node-args.js';

@@ -455,3 +455,48 @@ test('requireAny: fails closed naming each missing layer when none is in force; 
     assert.deepEqual(await h.exited, { code: 0, signal: null });
   }
 });
+
+test('escape attempts are reported as what they are: ptrace and a seccomp listener of the jail\'s own (positive control: they work with the layers off)', { skip: !linux && 'Linux only', timeout: 60_000 }, async (t) => {
+  if (!probe().layers.seccomp.available) { t.skip(`seccomp unavailable: ${probe().layers.seccomp.reason}`); return; }
+  const { escape } = jailFixtures();
+  // The ptrace target is a sibling the shell started (never the shell: a stopped shell would hang).
+  const script = `sleep 5 & t=$!; "$0" ptrace $t; kill -9 $t; "$0" listener`;
+  const run = async (disable: LayerName[]) => {
+    const h = await spawn('sh', ['-c', script, escape], { disable });
+    return { out: (await output(h)).stdout, attempts: h.attempts };
+  };
+  const jailed = await run([]);
+  assert.equal(jailed.out.trim(), 'RESULT EPERM\nRESULT EPERM');
+  const ptrace = jailed.attempts.find((a) => a.escape === 'ptrace');
+  assert.ok(ptrace, JSON.stringify(jailed.attempts));
+  assert.equal(ptrace.syscall, 'ptrace');
+  assert.equal(ptrace.program, 'escape');
+  assert.equal(ptrace.parents?.[0]?.program, basename(realpathSync('/bin/sh')));
+  const listener = jailed.attempts.find((a) => a.escape === 'seccomp_listener');
+  assert.ok(listener, JSON.stringify(jailed.attempts));
+  assert.equal(listener.syscall, 'seccomp');
+  // Positive control: with seccomp and Landlock off, both succeed (the same user may trace its sibling).
+  const open = await run(['seccomp', 'landlock']);
+  assert.equal(open.out.trim(), 'RESULT THROUGH\nRESULT THROUGH');
+  assert.equal(open.attempts.length, 0);
+});
+
+test('hermetic run: the nscd probe is recorded once, at info, and is not a blocked attempt', { skip: !linux && 'Linux only', timeout: 60_000 }, (t) => {
+  if (!probe().layers.seccomp.available) { t.skip(`seccomp unavailable: ${probe().layers.seccomp.reason}`); return; }
+  const dir = mkdtempSync(join(tmpdir(), 'hermetic-run-nscd-'));
+  const env = { ...process.env, HERMETIC_DATA_DIR: dir };
+  try {
+    const r = spawnSync(testNode, [cliPath, 'run', '--', 'sh', '-c', 'id >/dev/null; id -un >/dev/null; id -gn >/dev/null'], { encoding: 'utf8', env });
+    assert.equal(r.status, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /^hermetic: /m, 'not printed as an attempt');
+    const ev = spawnSync(testNode, [cliPath, 'events', '--json'], { encoding: 'utf8', env });
+    const rows = ev.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; severity: string; details: Record<string, unknown> });
+    assert.deepEqual(rows.map((x) => [x.type, x.severity]), [['nscd_probe', 'info']], ev.stdout);
+    assert.equal(rows[0]?.details.program, 'id');
+    // Positive control: a real attempt in the same kind of run is a warning row.
+    const r2 = spawnSync(testNode, [cliPath, 'run', '--', 'python3', '-c', 'import socket\ntry: socket.socket(socket.AF_PACKET, socket.SOCK_RAW)\nexcept OSError: pass'], { encoding: 'utf8', env });
+    assert.equal(r2.status, 0, r2.stderr);
+    const after = spawnSync(testNode, [cliPath, 'events', '--json', '--type', 'network_attempt'], { encoding: 'utf8', env });
+    assert.match(after.stdout, /"severity":"warning"/);
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});

@@ -1,6 +1,7 @@
 // Source 1: tripwire attempts — in this process (onAttempt) and from every Node child that
 // runs the tripwire and sends AttemptMessages over its IPC channel.
 import type { Attempt, AttemptMessage } from '../../tripwire/types.js';
+import { hostPidOf } from '../../jail/proc.js';
 import { ancestors } from '../proc/index.js';
 import type { AttemptSink, MonitorSource, SourceStatus } from './source.js';
 
@@ -53,7 +54,10 @@ export class TripwireSource implements MonitorSource {
     const onMessage = (m: unknown): void => {
       if (!isAttemptMessage(m) || channelPid === undefined) return;
       const claimed = m.attempt.pid;
-      const pid = Number.isInteger(claimed) && claimed !== channelPid && ancestors(claimed).slice(1).includes(channelPid) ? claimed : channelPid;
+      // A jailed worker names itself by its pid inside the jail's PID namespace: translate it
+      // (searching only the channel's own tree) before falling back to the host-view check.
+      const inJail = Number.isInteger(claimed) ? hostPidOf(claimed, channelPid) : null;
+      const pid = inJail ?? (Number.isInteger(claimed) && claimed !== channelPid && ancestors(claimed).slice(1).includes(channelPid) ? claimed : channelPid);
       const attempt: Attempt = { ...m.attempt, pid, ...(jobId ? { jobId } : {}) };
       this.sink({ detector: 'tripwire', pid, ...(jobId ? { jobId } : {}), tripwire: attempt });
     };
