@@ -309,6 +309,14 @@ static void p_jump(struct prog *p, uint16_t op, uint32_t k, int t, int f) {
 static void p_label(struct prog *p, int l) { p->at[l] = p->n; }
 static void p_ld(struct prog *p, uint32_t off) { p_stmt(p, BPF_LD | BPF_W | BPF_ABS, off); }
 static void p_ret(struct prog *p, uint32_t v) { p_stmt(p, BPF_RET | BPF_K, v); }
+/* The socket type in argument `arg` (SOCK_CLOEXEC/SOCK_NONBLOCK masked off) is t1 or t2: allow;
+ * otherwise refuse and report. */
+static void p_allow_types(struct prog *p, int arg, uint32_t t1, uint32_t t2) {
+  p_ld(p, ARG_LO(arg));
+  p_stmt(p, BPF_ALU | BPF_AND | BPF_K, ~(uint32_t)(SOCK_CLOEXEC | SOCK_NONBLOCK));
+  p_jump(p, BPF_JEQ, t1, LB_ALLOW, -1);
+  p_jump(p, BPF_JEQ, t2, LB_ALLOW, LB_REPORT);
+}
 /* Resolve the labels; -1 if an offset does not fit (cannot happen with this program). */
 static int p_link(struct prog *p) {
   for (int i = 0; i < p->n; i++) {
@@ -389,24 +397,16 @@ static int build_filter(struct prog *p, bool report, bool observe) {
   }
   p_ret(p, R);
   p_label(p, LB_SOCK_UNIX);
-  p_ld(p, ARG_LO(1));
-  p_stmt(p, BPF_ALU | BPF_AND | BPF_K, ~(uint32_t)(SOCK_CLOEXEC | SOCK_NONBLOCK));
-  p_jump(p, BPF_JEQ, SOCK_STREAM, LB_ALLOW, LB_REPORT);
+  p_allow_types(p, 1, SOCK_STREAM, SOCK_STREAM);
   p_label(p, LB_SOCK_INET);
-  p_ld(p, ARG_LO(1));
-  p_stmt(p, BPF_ALU | BPF_AND | BPF_K, ~(uint32_t)(SOCK_CLOEXEC | SOCK_NONBLOCK));
-  p_jump(p, BPF_JEQ, SOCK_STREAM, LB_ALLOW, -1);
-  p_jump(p, BPF_JEQ, SOCK_DGRAM, LB_ALLOW, LB_REPORT);
+  p_allow_types(p, 1, SOCK_STREAM, SOCK_DGRAM);
 
   /* socketpair(AF_UNIX, STREAM|SEQPACKET): Node/libuv pipes and IPC. A pair reaches nothing but
    * itself; SEQPACKET ignores a destination name. Datagram pairs could sendmsg() to a path. */
   p_label(p, LB_SOCKETPAIR);
   p_ld(p, ARG_LO(0));
   p_jump(p, BPF_JEQ, AF_UNIX, -1, LB_REPORT);
-  p_ld(p, ARG_LO(1));
-  p_stmt(p, BPF_ALU | BPF_AND | BPF_K, ~(uint32_t)(SOCK_CLOEXEC | SOCK_NONBLOCK));
-  p_jump(p, BPF_JEQ, SOCK_STREAM, LB_ALLOW, -1);
-  p_jump(p, BPF_JEQ, SOCK_SEQPACKET, LB_ALLOW, LB_REPORT);
+  p_allow_types(p, 1, SOCK_STREAM, SOCK_SEQPACKET);
 
   /* sendto(fd, buf, len, flags, addr, addrlen): with an address, refused. Without one it is a
    * plain send() on a connected socket: allowed — observed (and continued) where IP sockets
