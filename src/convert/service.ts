@@ -50,6 +50,11 @@ export interface ConvertServiceOptions {
   rlimitBytes?: number;
   /** Families kept warm before any demand (default: the common ones; the CLI: none). */
   prewarm?: readonly Family[];
+  /**
+   * A background task failed (today: starting a warm worker for the pool). The service carries
+   * on (it retries with back-off); the caller records it where the user can see it.
+   */
+  onFault?: (task: 'pool.replenish', error: Error) => void;
 }
 
 export interface ConvertRequest {
@@ -153,6 +158,9 @@ export class ConvertService {
       ...(o.prewarm ? { prewarm: o.prewarm } : {}),
     });
     this.queue = new BoundedQueue<Job>(o.maxQueued ?? 16);
+    this.pool.events.on('spawnFailed', (e: Error) => {
+      try { o.onFault?.('pool.replenish', e); } catch { /* reporting must not break the pool */ }
+    });
   }
 
   /** Remove leftovers of a previous run and warm the pool. */

@@ -47,7 +47,15 @@ export class ProcScanSource implements MonitorSource {
   start(): void {
     if (this.timer || !this.supported().ok) return;
     const tick = (): void => {
-      this.scanNow();
+      // A timer callback that throws would be an uncaught exception in the server: a failed
+      // cycle (in the scanner, the sink or a listener) degrades this source, loudly, instead.
+      try {
+        this.scanNow();
+      } catch (e) {
+        const first = this.lastError === null;
+        this.lastError = `cycle failed: ${(e as Error).message}`;
+        if (first) { try { this.opts.onHealthChange?.(false, this.lastError); } catch { /* nothing left to tell */ } }
+      }
       this.timer = setTimeout(tick, jitteredDelay(this.opts.intervalMs, this.opts.random));
       this.timer.unref();
     };
