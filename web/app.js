@@ -22,5 +22,5 @@ function refreshSoon() {
 
 void refreshIsolation();
 setInterval(() => { void refreshIsolation(); }, HEALTH_EVERY_MS);
-void startConverter(refreshSoon);
-void startFeed(refreshSoon, converterOfJob);
+// The feed after the converter: it names each attempt's converter from the jobs the converter knows.
+void startConverter(refreshSoon).finally(() => startFeed(refreshSoon, converterOfJob));

@@ -291,7 +291,10 @@ async function pollJob(item) {
   }
 }
 
-function startJobStream() {
+async function startJobStream() {
+  // Jobs that ran before this page opened: the event feed names their converters too.
+  const r = await api('/api/jobs');
+  if (r.ok && r.body && Array.isArray(r.body.jobs)) for (const v of [...r.body.jobs].reverse()) if (!jobViews.has(v.id)) jobViews.set(v.id, v);
   live('/api/jobs/stream', { job: onJobView }, {
     onOpen: () => {
       streamUp = true;
@@ -472,6 +475,6 @@ export async function startConverter(whenSettled) {
   });
   $('download-all').addEventListener('click', downloadAll);
   $('clear-button').addEventListener('click', () => { for (const item of [...items]) removeItem(item); if (combined && !inFlight(combined)) { resetResult(combined); combined.li.remove(); combined = null; } updateControls(); });
-  startJobStream();
   updateControls();
+  await startJobStream();
 }
