@@ -36,7 +36,7 @@ export async function download(path) {
   if (res.ok) return { ok: true, status: res.status, blob };
   let body = null;
   try { body = JSON.parse(await blob.text()); } catch { /* not an API error body */ }
-  return { ok: false, status: res.status, body };
+  return { ok: false, status: res.status, body, retryAfter: Number(res.headers.get('retry-after')) || null };
 }
 
 /** The API's error object from an answer, or a made-up one that still has a code. */
@@ -58,7 +58,7 @@ export function upload(path, form, onProgress) {
       noteStatus(xhr.status);
       let body = null;
       try { body = JSON.parse(xhr.responseText); } catch { /* not JSON: body stays null */ }
-      resolve({ ok: xhr.status >= 200 && xhr.status < 300, status: xhr.status, body });
+      resolve({ ok: xhr.status >= 200 && xhr.status < 300, status: xhr.status, body, retryAfter: Number(xhr.getResponseHeader('retry-after')) || null });
     });
     const failed = (why) => () => resolve({ ok: false, status: 0, body: { error: { code: 'NETWORK', message: why } } });
     xhr.addEventListener('error', failed('the upload was interrupted'));

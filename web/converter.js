@@ -11,6 +11,8 @@ import { makeZip } from './zip.js';
 
 /** Uploads at once (the conversions themselves run in parallel on the server's worker pool). */
 const UPLOADS_AT_ONCE = 2;
+/** A busy server (rate limit, full queue) says when to come back; after this many tries, it is an error. */
+const BUSY_RETRIES = 5;
 const MAX_FILES = 100;
 const FINAL = new Set(['done', 'failed']);
 const JOB_ORDER = { queued: 1, running: 2, succeeded: 3, failed: 3, cancelled: 3 };
@@ -145,10 +147,10 @@ const STEP_OF = { ready: -1, uploading: 0, queued: 1, converting: 2, fetching: 2
 function statusText(item) {
   switch (item.status) {
     case 'ready': return item.targets.length || item.kind === 'combined' ? 'Ready to convert.' : '';
-    case 'uploading': return `Uploading… ${Math.round(item.uploaded * 100)}%`;
+    case 'uploading': return item.busy ? item.busy : `Uploading… ${Math.round(item.uploaded * 100)}%`;
     case 'queued': return 'Uploaded. Waiting for a free worker…';
     case 'converting': return 'Converting in an isolated worker…';
-    case 'fetching': return 'Converted. Fetching the result…';
+    case 'fetching': return item.busy ? item.busy : 'Converted. Fetching the result…';
     case 'done': return 'Done.';
     case 'failed': return 'Failed.';
     default: return '';
@@ -234,11 +236,28 @@ function fail(item, error) {
 
 // ---- jobs ---------------------------------------------------------------------------------------
 
+/**
+ * Run a request again when the server is busy — 429 (its rate limit) or 503 QUEUE_FULL — after
+ * the Retry-After it gave, saying so on the row. Anything else is the answer.
+ */
+async function unlessBusy(item, request) {
+  for (let tries = 1; ; tries++) {
+    const r = await request();
+    const code = r.body && r.body.error && r.body.error.code;
+    if (tries > BUSY_RETRIES || !(r.status === 429 || code === 'QUEUE_FULL')) return r;
+    const seconds = Math.min(60, Math.max(1, r.retryAfter || 5));
+    item.busy = `The server is busy (${code === 'QUEUE_FULL' ? 'its queue is full' : 'too many requests'}); trying again in ${seconds} s…`;
+    updateRow(item);
+    await new Promise((done) => setTimeout(done, seconds * 1000));
+    item.busy = null;
+  }
+}
+
 async function fetchResult(item, view) {
   setStatus(item, 'fetching');
   // Results are single-download on the server: fetched once, kept in this tab as a blob. Taken
   // as bytes whatever their type — a JSON result is a file, not an API answer.
-  const r = await download(`/api/jobs/${encodeURIComponent(view.id)}/result`);
+  const r = await unlessBusy(item, () => download(`/api/jobs/${encodeURIComponent(view.id)}/result`));
   if (!r.ok) { fail(item, errorOf(r)); return; }
   const blob = r.blob;
   const name = (view.result && view.result.name) || `converted.${view.to}`;
@@ -315,7 +334,7 @@ async function startJobStream() {
 /** Upload one request; the job's progress then comes from the stream. */
 async function submit(item, form) {
   setStatus(item, 'uploading');
-  const r = await upload('/api/convert?async=1', form, (f) => { item.uploaded = f; updateRow(item); });
+  const r = await unlessBusy(item, () => upload('/api/convert?async=1', form, (f) => { item.uploaded = f; updateRow(item); }));
   if (!r.ok || !r.body) { fail(item, errorOf(r)); return; }
   const job = r.body.job || (Array.isArray(r.body.jobs) ? r.body.jobs[0] : null);
   item.jobId = r.body.jobId || (job && job.id) || null;

@@ -6,12 +6,13 @@ import { eventSentence, detailRows, errorWords } from './words.js';
 
 const PAGE = 50;
 /** Event types the server's filter accepts (GET /api/security/events?type=); others are filtered here. */
-const KNOWN_TYPES = {
+export const KNOWN_TYPES = {
   network_attempt: 'Network attempts', dns_blocked: 'DNS look-ups', p2p_blocked: 'Peer-to-peer / WebRTC',
   process_spawn_blocked: 'Programs started', process_terminated: 'Stopped processes', monitor_hole: 'Holes found',
   verification_completed: 'Isolation checks', verification_failed: 'Failed isolation checks', monitor_started: 'Monitor started',
   monitor_stopped: 'Monitor stopped', monitor_degraded: 'Monitor degraded', events_dropped: 'Events dropped',
   event_flood: 'Event floods', non_loopback_bind: 'Non-loopback listening', server_started: 'Server started',
+  background_fault: 'Background faults',
 };
 const SEVERITIES = { '': 'Any severity', 'warning,critical': 'Warnings and critical', critical: 'Critical only' };
 

@@ -128,6 +128,9 @@ export function eventSentence(ev, { converterOf } = {}) {
     case 'non_loopback_bind':
       text = `The server listens on ${destinationOf(d) || 'a non-loopback address'}: other machines can reach it`;
       break;
+    case 'background_fault':
+      text = withTail(`A background task of the server failed${str(d.task) ? ` (${str(d.task)})` : ''}; the server carried on`, [str(d.error), count]);
+      break;
     case 'server_started':
       text = `Hermetic started${destinationOf(d) ? ` on ${destinationOf(d)}` : ''}${str(d.strictness) ? ` (strictness ${str(d.strictness)})` : ''}`;
       break;

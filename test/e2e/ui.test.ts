@@ -215,6 +215,28 @@ test('the web UI in Chromium: conversions, isolation panel, live events, 390 px 
     assert.match(await r.innerText(), /Converted offline, isolated by: .*(Private network|Socket filter|Landlock)/);
   });
 
+  await t.test('a busy server (429 with Retry-After): the upload waits as told, says so, and goes on', async () => {
+    await open(page, srv);
+    let calls = 0;
+    // The first upload is answered "too many requests" by the test (the server's own limiter is
+    // raised for this suite); the UI must wait Retry-After and send it again.
+    await page.route('**/api/convert?async=1', async (route) => {
+      calls++;
+      if (calls === 1) await route.fulfill({ status: 429, headers: { 'retry-after': '1', 'content-type': 'application/json' }, body: JSON.stringify({ error: { code: 'RATE_LIMITED', message: 'too many requests' } }) });
+      else await route.continue();
+    });
+    try {
+      await addFiles(page, [file('patient.yaml', 'a: 1\n')]);
+      await row(page, 'patient.yaml').getByLabel('Convert to').selectOption('json');
+      await convertButton(page).click();
+      await row(page, 'patient.yaml').locator('.status', { hasText: 'The server is busy (too many requests); trying again in 1 s' }).waitFor();
+      await convertOk(page, 'patient.yaml');
+      assert.equal(calls, 2);
+    } finally {
+      await page.unroute('**/api/convert?async=1');
+    }
+  });
+
   await t.test('keyboard only: Tab to "Convert to", arrows to choose, Tab to Convert, Enter', async () => {
     await open(page, srv);
     await addFiles(page, [file('notes.csv', 'name,qty\nbolt,4\n', 'text/csv')]);
@@ -404,6 +426,23 @@ test('the web UI in Chromium: conversions, isolation panel, live events, 390 px 
     if (np && np.state !== 'on') assert.match(np.text, /That is fine|Only the in-process guard/);
     assert.ok((await page.locator('#isolation-summary').innerText()).length > 60, 'the badge is explained in a sentence');
     await screenshot(page.locator('#isolation'), 'isolation');
+  });
+
+  await t.test('accessible names: a file input, "Convert to", "Convert"; every control in the accessibility tree has a name', async () => {
+    await open(page, srv);
+    await addFiles(page, [file('named.png', await solidPng(8, 8), 'image/png'), file('named.csv', 'a\n1\n', 'text/csv')]);
+    await row(page, 'named.png').locator('summary', { hasText: 'Options' }).click();
+    assert.equal(await page.getByLabel('Choose files').getAttribute('type'), 'file');
+    assert.equal(await page.getByRole('combobox', { name: 'Convert to' }).count(), 2, 'one "Convert to" per file');
+    assert.equal(await page.getByRole('group', { name: 'named.png' }).getByRole('combobox', { name: 'Convert to' }).count(), 1, 'each inside a group named after its file');
+    assert.equal(await page.getByRole('button', { name: 'Convert', exact: true }).count(), 1);
+    const cdp = await b!.context.newCDPSession(page);
+    const { nodes } = await cdp.send('Accessibility.getFullAXTree') as { nodes: { ignored?: boolean; role?: { value?: string }; name?: { value?: string } }[] };
+    await cdp.detach();
+    const interactive = new Set(['button', 'combobox', 'checkbox', 'textbox', 'spinbutton', 'link', 'listbox']);
+    const unnamed = nodes.filter((n) => !n.ignored && interactive.has(String(n.role?.value)) && !String(n.name?.value ?? '').trim()).map((n) => n.role?.value);
+    assert.deepEqual(unnamed, [], 'every interactive element has an accessible name');
+    assert.ok(nodes.filter((n) => !n.ignored && interactive.has(String(n.role?.value))).length > 15);
   });
 
   await t.test('390 px wide: nothing wider than the screen, a page of reasonable height, every section usable', async () => {

@@ -32,6 +32,7 @@ const words = await load<Words>('words.js');
 const { detect } = await load<Detect>('detect.js');
 const schema = await load<Schema>('schema.js');
 const { makeZip } = await load<Zip>('zip.js');
+const { KNOWN_TYPES } = await load<{ KNOWN_TYPES: Record<string, string> }>('feed.js');
 
 test('event sentences: who, where, what happened, which job', () => {
   const s = words.eventSentence({ type: 'network_attempt', severity: 'warning', details: { culprit: 'curl', host: '93.184.216.34', port: 443, jobId: '3f2a9c1e-0000-4000-8000-000000000000', detector: 'seccomp' } });
@@ -58,6 +59,7 @@ test('every known event type, with no details at all, still reads as a sentence;
       assert.doesNotMatch(s.text, /undefined|null|\[object|NaN/, `${type}: ${s.text}`);
     }
   }
+  assert.deepEqual(Object.keys(KNOWN_TYPES).sort(), [...SECURITY_EVENT_TYPES].sort(), 'the feed\'s filter names every type the server records');
   const escape = words.eventSentence({ type: 'setns_blocked', severity: 'critical', details: { program: 'evil', syscall: 'setns', pid: 9, terminated: true, jobId: 'deadbeef-1111-4111-8111-111111111111' } });
   assert.equal(escape.text, 'Setns blocked by evil (setns) — the process was stopped, job deadbeef');
   assert.equal(escape.tone, 'critical');
