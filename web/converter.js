@@ -66,9 +66,16 @@ function currentTarget(item) {
   return item.targets.find((t) => t.value === item.target) || null;
 }
 
+/** A converted file whose target or options change is ready to convert again (its old result goes). */
+function changed(item) {
+  if (item.status !== 'done') return;
+  resetResult(item);
+  setStatus(item, 'ready');
+}
+
 function fieldControl(item, f) {
   const value = item.optionValues[f.key];
-  const set = (v) => { item.optionValues[f.key] = v; };
+  const set = (v) => { item.optionValues[f.key] = v; changed(item); };
   if (f.kind === 'boolean') {
     const box = el('input', { type: 'checkbox', checked: value === undefined ? f.default : value === true, onchange: (e) => set(e.target.checked) });
     return el('label', { class: 'check' }, box, ` ${f.label}`);
@@ -122,7 +129,7 @@ function makeRow(item) {
     item.parts = parts;
     return item.li;
   }
-  parts.select = el('select', { class: 'target', onchange: (e) => { item.target = e.target.value; renderOptions(item); updateControls(); } },
+  parts.select = el('select', { class: 'target', onchange: (e) => { item.target = e.target.value; renderOptions(item); changed(item); updateControls(); } },
     ...item.targets.map((t) => el('option', { value: t.value, text: t.label, selected: t.value === item.target })));
   parts.fields = el('div', { class: 'fields' });
   parts.options = el('details', { class: 'options' }, el('summary', { text: 'Options' }), parts.fields);
@@ -390,8 +397,9 @@ function combinable(list) {
 
 // ---- the page's controls ----------------------------------------------------------------------
 
+/** Files to send on "Convert": new ones and failed ones (a done file is sent again once changed). */
 function convertible() {
-  return items.filter((i) => !inFlight(i) && currentTarget(i));
+  return items.filter((i) => (i.status === 'ready' || i.status === 'failed') && currentTarget(i));
 }
 
 function updateControls() {
@@ -401,7 +409,7 @@ function updateControls() {
   $('set-all-row').hidden = true;
   $('combine-row').hidden = !combinable(items);
   if ($('combine-row').hidden) $('combine').checked = false;
-  $('convert-button').disabled = convertible().length === 0;
+  $('convert-button').disabled = $('combine').checked ? !combinable(items.filter((i) => !inFlight(i))) : convertible().length === 0;
   const results = everyTracked().filter((i) => i.status === 'done' && i.result);
   $('download-all').hidden = results.length < 2;
   $('clear-button').hidden = n === 0;
@@ -443,10 +451,10 @@ async function addFiles(fileList) {
 
 async function onConvert(ev) {
   ev.preventDefault();
+  const idle = items.filter((i) => !inFlight(i));
+  if ($('combine').checked && combinable(idle)) { await convertCombined(idle); return; }
   const todo = convertible();
-  if (!todo.length) return;
-  if ($('combine').checked && combinable(todo)) await convertCombined(todo);
-  else await convertEach(todo);
+  if (todo.length) await convertEach(todo);
 }
 
 function downloadAll() {
@@ -488,11 +496,12 @@ export async function startConverter(whenSettled) {
   $('set-all').addEventListener('change', (e) => {
     const v = e.target.value;
     if (!v) return;
-    for (const item of items) if (!inFlight(item) && item.targets.some((t) => t.value === v)) { item.target = v; item.parts.select.value = v; renderOptions(item); }
+    for (const item of items) if (!inFlight(item) && item.targets.some((t) => t.value === v)) { item.target = v; item.parts.select.value = v; renderOptions(item); changed(item); }
     e.target.value = '';
     updateControls();
   });
   $('download-all').addEventListener('click', downloadAll);
+  $('combine').addEventListener('change', updateControls);
   $('clear-button').addEventListener('click', () => { for (const item of [...items]) removeItem(item); if (combined && !inFlight(combined)) { resetResult(combined); combined.li.remove(); combined = null; } updateControls(); });
   updateControls();
   await startJobStream();

@@ -13,13 +13,13 @@ import { createServer, type Server } from 'node:http';
 import { mkdirSync, readFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import yauzl from 'yauzl';
 import { PDFDocument } from 'pdf-lib';
 import type { Page, Locator } from 'playwright-core';
 import { launch, browserMissing, originOf, type Browser } from './browser.js';
 import { serve, type Served } from './server.js';
 import { startCanary, type Canary } from '../helpers/canary.js';
 import { repoRoot } from '../helpers/paths.js';
+import { readZip } from '../helpers/unzip.js';
 import { solidPng, textPng, textPdf, docx } from '../unit/convert-fixtures.js';
 
 const skip = browserMissing() ?? undefined;
@@ -28,26 +28,6 @@ const LATEST = join(SHOTS, 'latest');
 
 interface FileSpec { name: string; mimeType: string; buffer: Buffer }
 const file = (name: string, data: Buffer | string, mimeType = 'application/octet-stream'): FileSpec => ({ name, mimeType, buffer: Buffer.isBuffer(data) ? data : Buffer.from(data) });
-
-function unzip(buf: Buffer): Promise<Map<string, Buffer>> {
-  return new Promise((resolve, reject) => {
-    yauzl.fromBuffer(buf, { lazyEntries: true }, (err, zf) => {
-      if (err || !zf) { reject(err ?? new Error('not a zip')); return; }
-      const out = new Map<string, Buffer>();
-      zf.on('entry', (e: yauzl.Entry) => {
-        zf.openReadStream(e, (e2, rs) => {
-          if (e2 || !rs) { reject(e2 ?? new Error('no stream')); return; }
-          const chunks: Buffer[] = [];
-          rs.on('data', (c: Buffer) => chunks.push(c));
-          rs.on('end', () => { out.set(e.fileName, Buffer.concat(chunks)); zf.readEntry(); });
-        });
-      });
-      zf.on('end', () => resolve(out));
-      zf.on('error', reject);
-      zf.readEntry();
-    });
-  });
-}
 
 async function screenshot(target: Page | Locator, name: string, readme = false): Promise<void> {
   mkdirSync(LATEST, { recursive: true });
@@ -334,9 +314,9 @@ test('the web UI in Chromium: conversions, isolation panel, live events, 390 px 
     for (const n of ['one.png', 'two.png', 'three.gif']) await convertOk(page, n);
     const zip = await download(page, page.getByRole('button', { name: 'Download all (ZIP)' }));
     assert.equal(zip.name, 'hermetic-results.zip');
-    const entries = await unzip(zip.data);
-    assert.deepEqual([...entries.keys()].sort(), ['one.webp', 'three.webp', 'two.webp']);
-    for (const data of entries.values()) assert.equal((await sharp(data).metadata()).format, 'webp');
+    const entries = await readZip(zip.data);
+    assert.deepEqual(entries.map((e) => e.name).sort(), ['one.webp', 'three.webp', 'two.webp']);
+    for (const e of entries) assert.equal((await sharp(e.data).metadata()).format, 'webp');
   });
 
   await t.test('several images combined into one PDF (one job)', async () => {
