@@ -36,9 +36,10 @@ export interface MonitorOptions {
   /** Logger for store failures (a pino logger fits). */
   logger?: { warn(obj: object, msg?: string): void };
   /**
-   * 'process' (default, the server): converter-adjacent code runs here too, so the in-process
-   * tripwire is asked for and its absence is a degradation. 'workers' (the one-shot CLI): this
-   * process runs no converter code; the workers' tripwires report over IPC.
+   * 'process' (default, the server): this process runs third-party code of its own (the HTTP
+   * stack, its dependencies), so the in-process tripwire is asked for and its absence is a
+   * degradation. 'workers' (the one-shot CLI): this process runs no converter or server code;
+   * the tripwire in each worker reports over IPC.
    */
   tripwireScope?: TripwireScope;
   /**
