@@ -14,17 +14,19 @@ import { parsePcap } from './pcap.js';
 import type { RecorderStats } from './recorder.js';
 import { startServer, type ServerSession } from './server-session.js';
 import { requireTools } from './tools.js';
-import { buildTrap, type CatchAllMode, type Trap } from './trap.js';
+import { testKnobs } from './test-knobs.js';
+import { buildTrap, type Trap } from './trap.js';
 import type { AttemptReport, ConversionReport, FixtureOutcome, Frame, ProveReport, TrapPlan } from './types.js';
 import { classify, controlReport, decide, leaksOf } from './verdict.js';
 import { envFaults } from '../isolation/jail/index.js';
 
 const say = (s: string): void => { process.stderr.write(`hermetic prove: ${s}\n`); };
 
-export async function runScenario(plan: TrapPlan, catchAllMode: CatchAllMode = 'auto'): Promise<ProveReport> {
+export async function runScenario(plan: TrapPlan): Promise<ProveReport> {
   const t0 = Date.now();
   const startedAt = new Date(t0).toISOString();
-  const warnings: string[] = [];
+  const knobs = testKnobs();
+  const warnings: string[] = [...knobs.warnings];
   const faults = envFaults();
   if (faults.length) warnings.push(`HERMETIC_JAIL_FAULT=${faults.join(',')}: these layers are switched off ON PURPOSE (fault injection, for testing the proof itself)`);
   const tools = requireTools();
@@ -39,7 +41,7 @@ export async function runScenario(plan: TrapPlan, catchAllMode: CatchAllMode = '
   let failure: string | null = null;
   try {
     say('building the trap (a network namespace whose only way out is a recorded veth to a fake internet)');
-    trap = await buildTrap(tools, { workDir: plan.workDir, node: plan.node, catchAll: catchAllMode });
+    trap = await buildTrap(tools, { workDir: plan.workDir, node: plan.node, catchAll: knobs.catchAll, blindRecorder: knobs.blindRecorder });
     say(`trap ready: ${trap.catchAll}; ${trap.resolver}`);
     probes.push(...await positiveControl(trap, 'before'));
     say(`positive control (before): ${probes.map((p) => `${p.what}: ${p.seenByWorld ? 'seen' : 'NOT seen'}`).join('; ')}`);

@@ -170,7 +170,13 @@ function startWorld(tools: Tools, node: string): { child: ChildProcess; next: <T
   return { child, next, events, onEvent };
 }
 
-export interface TrapOptions { workDir: string; node: string; catchAll?: CatchAllMode }
+export interface TrapOptions {
+  workDir: string;
+  node: string;
+  catchAll?: CatchAllMode;
+  /** Test-only (test-knobs.ts): record the world's loopback instead of the veth. */
+  blindRecorder?: boolean;
+}
 
 export async function buildTrap(tools: Tools, opts: TrapOptions): Promise<Trap> {
   if (!recorderBuilt()) {
@@ -183,7 +189,7 @@ export async function buildTrap(tools: Tools, opts: TrapOptions): Promise<Trap> 
     const { pid } = await world.next('hello', 15_000);
     // The veth pair: its world end goes straight into the world's namespace, still down.
     await must(tools.ip, ['link', 'add', TRAP.sealedIf, 'type', 'veth', 'peer', 'name', TRAP.worldIf, 'netns', String(pid)]);
-    send({ cmd: 'start', iface: TRAP.worldIf, pcap: join(opts.workDir, 'trap.pcap'), catchPort: CATCH_PORT, log: join(opts.workDir, 'world.jsonl') });
+    send({ cmd: 'start', iface: opts.blindRecorder ? 'lo' : TRAP.worldIf, pcap: join(opts.workDir, 'trap.pcap'), catchPort: CATCH_PORT, log: join(opts.workDir, 'world.jsonl') });
     const started = await world.next('started', 15_000);
     // Only now the links come up: the recorder is already listening.
     await ipBatch(tools, [

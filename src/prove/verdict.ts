@@ -67,7 +67,7 @@ export function leaksOf(leakFrames: Frame[], world: WorldEvent[], flows: readonl
     if (f.dnsName) l.names.add(`DNS ${f.dnsName}`);
   }
   const leaks = [...byFlow.values()];
-  const isControlEvent = (e: WorldEvent): boolean => flows.some((c) => c.sport === e.fromPort && (e.type === 'tcp' ? c.proto === 'tcp' : true));
+  const isControlEvent = (e: WorldEvent): boolean => flows.some((c) => c.sport === e.fromPort && c.proto === (e.type === 'tcp' ? 'tcp' : e.transport));
   for (const e of world) {
     if (isControlEvent(e)) continue;
     const names = e.type === 'dns' ? [`DNS ${e.name}`] : [e.sni ? `TLS ${e.sni}` : '', e.host ? `HTTP Host ${e.host}` : '', e.http ?? ''].filter(Boolean);
