@@ -4,15 +4,16 @@
  * left the jail" is counted by the kernel's own packet tap, not by anything the application
  * says about itself. Node cannot open AF_PACKET sockets, hence this small C program.
  *
- *   hermetic-trap IFACE OUT.pcap
+ *   hermetic-trap IFACE OUT.pcap [MAX_BYTES]
  *
  * - Writes a pcap file (LINKTYPE_LINUX_SLL: every record keeps the kernel's packet type, so a
  *   reader can tell frames that ARRIVED from the jail side from frames this side sent).
  * - Prints {"event":"ready","ifindex":N} on stdout once the socket is bound: nothing sent
  *   after that line can be missed.
  * - Stops on SIGTERM/SIGINT or when stdin reaches EOF (the caller died), then prints
- *   {"event":"stats","frames":N,"kernelDrops":D,"truncated":T} — a capture that dropped
- *   frames cannot prove anything, and the caller says so.
+ *   {"event":"stats","frames":N,"kernelDrops":D,"truncated":T,"notWritten":W} — a capture that
+ *   dropped frames cannot prove anything, and the caller says so. Past 64 MiB, frames are
+ *   counted but not written (W), so a flood cannot fill the disk.
  * Needs CAP_NET_RAW in the namespace's owner (root in an unprivileged user namespace has it).
  */
 #define _GNU_SOURCE
@@ -36,6 +37,9 @@
 
 #define SNAPLEN 65535
 #define LINKTYPE_LINUX_SLL 113
+/* A runaway leak must not fill the disk: past this many bytes of records (default; the third
+ * argument overrides it, for tests), frames are still counted ("notWritten") but not written. */
+#define MAX_FILE_BYTES (64UL << 20)
 
 static volatile sig_atomic_t g_stop;
 static void on_signal(int sig) { (void)sig; g_stop = 1; }
@@ -56,7 +60,8 @@ static int write_all(int fd, const struct iovec *iov, int n) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 3) { fprintf(stderr, "usage: hermetic-trap IFACE OUT.pcap\n"); return 2; }
+  if (argc != 3 && argc != 4) { fprintf(stderr, "usage: hermetic-trap IFACE OUT.pcap [MAX_BYTES]\n"); return 2; }
+  unsigned long max_bytes = argc == 4 ? strtoul(argv[3], NULL, 10) : MAX_FILE_BYTES;
   unsigned ifindex = if_nametoindex(argv[1]);
   if (!ifindex) { fprintf(stderr, "hermetic-trap: no interface %s: %s\n", argv[1], strerror(errno)); return 1; }
   int out = open(argv[2], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -88,7 +93,7 @@ int main(int argc, char **argv) {
   printf("{\"event\":\"ready\",\"ifindex\":%u}\n", ifindex); fflush(stdout);
 
   static unsigned char buf[SNAPLEN];
-  unsigned long frames = 0, truncated = 0, drops = 0;
+  unsigned long frames = 0, truncated = 0, drops = 0, not_written = 0, written_bytes = 0;
   int stdin_open = 1;
   while (!g_stop) {
     struct pollfd p[2] = { { s, POLLIN, 0 }, { stdin_open ? 0 : -1, POLLIN, 0 } };
@@ -116,15 +121,17 @@ int main(int argc, char **argv) {
       struct { uint32_t sec, usec, incl, orig; } rh = { (uint32_t)tv.tv_sec, (uint32_t)tv.tv_usec,
                                                          (uint32_t)(caplen + 16), (uint32_t)((size_t)n + 16) };
       struct iovec iov[3] = { { &rh, sizeof rh }, { sllh, sizeof sllh }, { buf, caplen } };
-      if (write_all(out, iov, 3) != 0) { perror("hermetic-trap: write"); return 1; }
       frames++;
+      if (written_bytes + sizeof rh + sizeof sllh + caplen > max_bytes) { not_written++; continue; }
+      if (write_all(out, iov, 3) != 0) { perror("hermetic-trap: write"); return 1; }
+      written_bytes += sizeof rh + sizeof sllh + caplen;
     }
   }
   sl = sizeof st;
   if (getsockopt(s, SOL_PACKET, PACKET_STATISTICS, &st, &sl) == 0) drops += st.tp_drops;
   if (fsync(out) != 0 && errno != EINVAL) { perror("hermetic-trap: fsync"); return 1; }
   close(out);
-  printf("{\"event\":\"stats\",\"frames\":%lu,\"kernelDrops\":%lu,\"truncated\":%lu}\n", frames, drops, truncated);
+  printf("{\"event\":\"stats\",\"frames\":%lu,\"kernelDrops\":%lu,\"truncated\":%lu,\"notWritten\":%lu}\n", frames, drops, truncated, not_written);
   fflush(stdout);
   return 0;
 }

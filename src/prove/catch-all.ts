@@ -13,7 +13,9 @@ export function sniffHttp(first: Buffer): { http: string; host?: string } | null
   const m = HTTP_METHOD.exec(text);
   if (!m) return null;
   const host = /\r?\nhost:[ \t]*([^\r\n]{1,200})/i.exec(text)?.[1]?.trim();
-  return { http: `${m[1]} ${m[2]}`, ...(host ? { host } : {}) };
+  // The path without its query string: a query may carry what leaked (an id, a file name).
+  const path = (m[2] as string).split('?')[0] as string;
+  return { http: `${m[1]} ${path}${path !== m[2] ? '?…' : ''}`, ...(host ? { host } : {}) };
 }
 
 /** The server name of a TLS ClientHello (RFC 8446 / 6066), or null. */

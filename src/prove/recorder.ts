@@ -5,7 +5,16 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { recorderPath } from './tools.js';
 
-export interface RecorderStats { frames: number; kernelDrops: number; truncated: number }
+export interface RecorderStats {
+  /** Frames seen on the interface. */
+  frames: number;
+  /** Frames the kernel dropped before the recorder read them (the capture is then incomplete). */
+  kernelDrops: number;
+  /** Frames longer than the snapshot length (counted in full, stored cut). */
+  truncated: number;
+  /** Frames counted but not written once the file reached its size cap. */
+  notWritten: number;
+}
 
 export interface Recorder {
   readonly program: string;
@@ -13,7 +22,7 @@ export interface Recorder {
   kill(): void;
 }
 
-interface Line { event?: string; frames?: number; kernelDrops?: number; truncated?: number }
+interface Line { event?: string; frames?: number; kernelDrops?: number; truncated?: number; notWritten?: number }
 
 export function startRecorder(iface: string, pcapFile: string, timeoutMs = 10_000): Promise<Recorder> {
   // stdin stays an open pipe: when this process dies, the recorder sees EOF and stops by itself.
@@ -51,7 +60,7 @@ export function startRecorder(iface: string, pcapFile: string, timeoutMs = 10_00
         child.kill('SIGTERM');
         const l = await next('stats', timeoutMs);
         await exited;
-        return { frames: l.frames ?? 0, kernelDrops: l.kernelDrops ?? 0, truncated: l.truncated ?? 0 };
+        return { frames: l.frames ?? 0, kernelDrops: l.kernelDrops ?? 0, truncated: l.truncated ?? 0, notWritten: l.notWritten ?? 0 };
       },
       kill() { child.kill('SIGKILL'); },
     }), reject);

@@ -69,7 +69,8 @@ export function renderText(r: ProveReport): string {
     for (const w of r.warnings) out.push(`warning: ${w}`);
   }
   out.push('');
-  out.push(`took ${secs} s${r.keptIn ? `; evidence kept in ${r.keptIn} (trap.pcap opens in Wireshark/tcpdump; world.jsonl, server.log, result.json)` : ''}`);
+  const steps = Object.entries(r.timings ?? {}).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)}`).join(', ');
+  out.push(`took ${secs} s${steps ? ` (${steps})` : ''}${r.keptIn ? `; evidence kept in ${r.keptIn} (trap.pcap opens in Wireshark/tcpdump; world.jsonl, server.log, result.json)` : ''}`);
   out.push(`exit ${exitCodeOf(r)}: ${exitCodeOf(r) === 0 ? 'sealed, and every conversion succeeded' : 'NOT proven sealed, or a conversion failed (see above)'}`);
   return out.join('\n');
 }

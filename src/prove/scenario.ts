@@ -39,20 +39,28 @@ export async function runScenario(plan: TrapPlan): Promise<ProveReport> {
   let attempts: AttemptReport[] = [];
   let stats: RecorderStats | null = null;
   let failure: string | null = null;
+  // Where the time goes, step by step (ms), for the report.
+  const timings: Record<string, number> = {};
+  let mark = Date.now();
+  const lap = (step: string): void => { const now = Date.now(); timings[step] = now - mark; mark = now; };
   try {
     say('building the trap (a network namespace whose only way out is a recorded veth to a fake internet)');
     trap = await buildTrap(tools, { workDir: plan.workDir, node: plan.node, catchAll: knobs.catchAll, blindRecorder: knobs.blindRecorder });
     say(`trap ready: ${trap.catchAll}; ${trap.resolver}`);
+    lap('trap');
     probes.push(...await positiveControl(trap, 'before'));
+    lap('controlBefore');
     say(`positive control (before): ${probes.map((p) => `${p.what}: ${p.seenByWorld ? 'seen' : 'NOT seen'}`).join('; ')}`);
 
     say(`starting the server (strictness ${plan.strictness}) inside the trap`);
     server = await startServer(plan, asUser, join(plan.workDir, 'server.log'));
     const catalog = await server.json<Catalog>('/api/converters');
+    lap('serverStart');
     say(`converters: ${catalog.converters.map((c) => c.id).join(', ')}`);
     conversions = await convertEveryFamily(server, catalog, sampleInputs(), (r) => {
       say(r.ok ? `converted ${r.converter}: ${r.from} → ${r.to} in ${r.ms} ms` : `conversion ${r.converter} ${r.from} → ${r.to} FAILED: ${r.error?.code ?? ''} ${r.error?.message ?? r.skipped ?? ''}`);
     });
+    lap('conversions');
     say('the attacker converter: fetch, raw TCP, UDP, DNS and a child curl, one job each');
     const viaServer = await attackThroughServer(server);
     fixture = [...viaServer.outcomes];
@@ -60,6 +68,7 @@ export async function runScenario(plan: TrapPlan): Promise<ProveReport> {
     attempts = fromServerEvents(events.events, viaServer.windows);
     await server.stop();
     server = null;
+    lap('attackerConverter');
 
     say('the same attempts under `hermetic run`');
     const viaRun = await attackThroughRun(plan, asUser);
@@ -67,8 +76,10 @@ export async function runScenario(plan: TrapPlan): Promise<ProveReport> {
     fixture.push(...viaRun.outcomes);
     attempts.push(...fromRunEvents(viaRun.events, viaRun.windows));
     attempts.push(...fromFixture(fixture, attempts));
+    lap('hermeticRun');
 
     probes.push(...await positiveControl(trap, 'after'));
+    lap('controlAfter');
   } catch (e) {
     failure = (e as Error).message;
     say(`FAILED: ${failure}`);
@@ -77,6 +88,7 @@ export async function runScenario(plan: TrapPlan): Promise<ProveReport> {
     if (trap) {
       try { stats = await trap.stop(); } catch (e) { warnings.push(`stopping the recorder: ${(e as Error).message}`); trap.destroy(); }
     }
+    lap('stopCapture');
   }
 
   let frames: Frame[] = [];
@@ -109,6 +121,7 @@ export async function runScenario(plan: TrapPlan): Promise<ProveReport> {
     warnings,
     startedAt,
     durationMs: Date.now() - t0,
+    timings,
   };
   writeFileSync(plan.resultFile, JSON.stringify(report, null, 2));
   return report;

@@ -148,6 +148,8 @@ export interface ProveReport {
   warnings: string[];
   startedAt: string;
   durationMs: number;
+  /** Milliseconds per step inside the trap (trap, controlBefore, serverStart, conversions, …). */
+  timings?: Record<string, number>;
   /** Set by --keep: the folder with the pcap, the world's log and the server's log. */
   keptIn?: string;
 }

@@ -110,6 +110,7 @@ export function decide(leaks: Leak[], control: ControlReport, stats: RecorderSta
   }
   if (!stats) return { verdict: 'void', reason: 'the frame recorder gave no statistics: the capture cannot be trusted' };
   if (stats.kernelDrops > 0) return { verdict: 'void', reason: `the kernel dropped ${stats.kernelDrops} frame(s) before the recorder read them: the capture is incomplete` };
+  if (stats.notWritten > 0) return { verdict: 'void', reason: `the capture reached its size cap: ${stats.notWritten} frame(s) were counted but not written` };
   if (parsedFrames < stats.frames) return { verdict: 'void', reason: `the capture file holds ${parsedFrames} of the ${stats.frames} frames recorded: it is incomplete` };
   if (!control.ok) {
     const missed = control.probes.filter((p) => !p.seenFrames || !p.seenByWorld).map((p) => `${p.what} (${p.when}${p.error ? `: ${p.error}` : ''})`);

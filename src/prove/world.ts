@@ -49,7 +49,7 @@ export function runWorld(): void {
       void (async () => {
         // Services first (no new connections), then the recorder, which drains what is queued.
         for (const c of closers.splice(0)) { try { c(); } catch {} }
-        const stats = recorder ? await recorder.stop() : { frames: 0, kernelDrops: 0, truncated: 0 };
+        const stats = recorder ? await recorder.stop() : { frames: 0, kernelDrops: 0, truncated: 0, notWritten: 0 };
         recorder = null;
         send({ type: 'stopped', stats });
         process.disconnect?.();

@@ -158,6 +158,7 @@ function clientHello(name: string): Buffer {
 
 test('catch-all: names an HTTP request by its line and Host, TLS by its SNI, and nothing else', () => {
   assert.deepEqual(sniffHttp(Buffer.from('GET /v1/ping HTTP/1.1\r\nHost: telemetry.hermetic-prove.invalid\r\n\r\n')), { http: 'GET /v1/ping', host: 'telemetry.hermetic-prove.invalid' });
+  assert.deepEqual(sniffHttp(Buffer.from('POST /up?file=secret.pdf HTTP/1.1\r\n\r\n')), { http: 'POST /up?…' }, 'never the query string: it may carry what leaked');
   assert.equal(sniffHttp(Buffer.from('\x16\x03\x01')), null);
   assert.equal(sniffSni(clientHello('updates.hermetic-prove.invalid')), 'updates.hermetic-prove.invalid');
   assert.equal(sniffSni(Buffer.from('GET / HTTP/1.1\r\n')), null);
@@ -245,7 +246,7 @@ test('verdict: leaks are grouped by flow, named from the frames and the world\'s
 });
 
 test('verdict: sealed needs a seen control and a complete capture; any leak wins over void', () => {
-  const stats = { frames: 2, kernelDrops: 0, truncated: 0 };
+  const stats = { frames: 2, kernelDrops: 0, truncated: 0, notWritten: 0 };
   const ok = controlReport(probesSeen, controlFrames);
   assert.equal(ok.ok, true);
   assert.equal(decide([], ok, stats, 2).verdict, 'sealed');
@@ -253,13 +254,14 @@ test('verdict: sealed needs a seen control and a complete capture; any leak wins
   const blind = controlReport(probesSeen, []);
   assert.equal(blind.ok, false);
   assert.deepEqual(blind.probes.map((p) => [p.seenFrames, p.seenByWorld]), [[false, true], [false, true]]);
-  const nothing = { frames: 0, kernelDrops: 0, truncated: 0 };
+  const nothing = { frames: 0, kernelDrops: 0, truncated: 0, notWritten: 0 };
   assert.equal(decide([], blind, nothing, 0).verdict, 'void');
   assert.match(decide([], blind, nothing, 0).reason, /positive control was not seen/);
   // No control made at all: void, never sealed.
   assert.equal(decide([], controlReport([], []), nothing, 0).verdict, 'void');
   assert.match(decide([], ok, { ...stats, kernelDrops: 3 }, 2).reason, /dropped 3 frame/);
   assert.match(decide([], ok, { ...stats, frames: 9 }, 2).reason, /holds 2 of the 9 frames/);
+  assert.match(decide([], ok, { ...stats, frames: 9, notWritten: 7 }, 2).reason, /size cap: 7 frame/);
   assert.equal(decide([], ok, null, 2).verdict, 'void');
   const leak = { proto: 'udp', from: `${SEALED}:1`, to: `${WORLD}:53`, frames: 1, firstSeen: '', name: 'DNS x.invalid' };
   const leaked = decide([leak], blind, null, 0);
