@@ -5,7 +5,15 @@
 import type { ServerSession } from './server-session.js';
 import type { ConversionReport } from './types.js';
 
-export interface CatalogConverter { id: string; title?: string; origin: string; pairs: [string, string][] }
+export interface CatalogConverter {
+  id: string;
+  title?: string;
+  origin: string;
+  pairs: [string, string][];
+  /** System converters: false when their program is not installed here (with the reason). */
+  available?: boolean;
+  reason?: string;
+}
 export interface Catalog { converters: CatalogConverter[]; formats: Record<string, { ext: string }> }
 
 /** The pair to exercise: the first one whose input we have, preferring a real change of format. */
@@ -33,8 +41,12 @@ async function convertOnce(server: ServerSession, c: CatalogConverter, from: str
 /** Every non-plugin converter once; `onDone` sees each result as it comes (progress). */
 export async function convertEveryFamily(server: ServerSession, catalog: Catalog, samples: Map<string, Buffer>, onDone?: (r: ConversionReport) => void): Promise<ConversionReport[]> {
   const inputs = new Map(samples);
-  const todo = catalog.converters.filter((c) => c.origin !== 'plugin');
   const reports: ConversionReport[] = [];
+  // A system converter whose program is not installed cannot leak: it is listed, not run.
+  for (const c of catalog.converters.filter((x) => x.origin !== 'plugin' && x.available === false)) {
+    reports.push({ converter: c.id, origin: c.origin, from: '', to: '', ok: false, ms: 0, bytesIn: 0, skipped: `not available on this machine${c.reason ? `: ${c.reason}` : ''}` });
+  }
+  const todo = catalog.converters.filter((c) => c.origin !== 'plugin' && c.available !== false);
   // Passes until nothing new can be reached: results of one pass feed the next.
   for (let progress = true; progress && todo.length;) {
     progress = false;

@@ -99,7 +99,7 @@ export async function runScenario(plan: TrapPlan): Promise<ProveReport> {
   const control = controlReport(probes, frames);
   let { verdict, reason } = decide(leaks, control, stats, frames.length);
   if (failure && verdict !== 'leaked') { verdict = 'void'; reason = `the proof could not run to the end: ${failure}`; }
-  for (const s of conversions.filter((x) => x.skipped)) warnings.push(`${s.converter}: not exercised, ${s.skipped}`);
+  for (const s of conversions.filter((x) => x.skipped && !x.skipped.startsWith('not available'))) warnings.push(`${s.converter}: not exercised, ${s.skipped}`);
   const report: ProveReport = {
     verdict,
     packetsLeft: c.leakFrames.length,

@@ -7,7 +7,7 @@ import { inflateSync } from 'node:zlib';
 import { attemptName, attemptPort, attemptTarget } from '../../src/prove/attacker.js';
 import { layerOfCode } from '../../src/prove/attacks.js';
 import { attemptAt, fromFixture, fromRunEvents, fromServerEvents, matchAttempt } from '../../src/prove/attempts.js';
-import { choosePair } from '../../src/prove/conversions.js';
+import { choosePair, convertEveryFamily } from '../../src/prove/conversions.js';
 import { asUserPrefix } from '../../src/prove/identity.js';
 import { sampleInputs, textPdf, textPng } from '../../src/prove/inputs.js';
 import { exitCodeOf, renderText } from '../../src/prove/report.js';
@@ -39,6 +39,39 @@ test('conversions: a real change of format is preferred; a converter with no rea
   assert.deepEqual(choosePair({ id: 'image', origin: 'builtin', pairs: [['png', 'png'], ['png', 'jpeg']] }, have), ['png', 'jpeg']);
   assert.deepEqual(choosePair({ id: 'x', origin: 'builtin', pairs: [['docx', 'md'], ['md', 'md']] }, have), ['md', 'md']);
   assert.equal(choosePair({ id: 'office', origin: 'system', pairs: [['docx', 'pdf']] }, have), null);
+});
+
+test('conversions: results feed later converters; an uninstalled system converter is listed, never run', async () => {
+  const calls: string[] = [];
+  const server = {
+    url: 'http://127.0.0.1:1',
+    async request(_m: 'GET' | 'POST', path: string) {
+      const q = new URLSearchParams(path.split('?')[1]);
+      calls.push(`${q.get('converter')}:${q.get('from')}→${q.get('to')}`);
+      return { status: 200, headers: new Headers(), body: Buffer.from(`made by ${q.get('converter')}`) };
+    },
+    async json<T>(): Promise<T> { throw new Error('unused'); },
+    async stop() { return 0; },
+  };
+  const catalog = {
+    formats: { md: { ext: 'md' }, docx: { ext: 'docx' } },
+    converters: [
+      { id: 'office', origin: 'builtin', pairs: [['docx', 'pdf']] as [string, string][] },
+      { id: 'pandoc', origin: 'builtin', pairs: [['md', 'docx']] as [string, string][] },
+      { id: 'magick', origin: 'builtin', pairs: [['png', 'webp']] as [string, string][], available: false, reason: 'install imagemagick' },
+      { id: 'mine', origin: 'plugin', pairs: [['md', 'txt']] as [string, string][] },
+      { id: 'odd', origin: 'builtin', pairs: [['heic', 'png']] as [string, string][] },
+    ],
+  };
+  const reports = await convertEveryFamily(server, catalog, new Map([['md', Buffer.from('# x')]]));
+  assert.deepEqual(calls, ['pandoc:md→docx', 'office:docx→pdf'], 'office reached through pandoc\'s DOCX; plugins are not the user\'s to test here');
+  assert.deepEqual(reports.map((r) => [r.converter, r.ok, r.skipped?.split(':')[0] ?? null]), [
+    ['magick', false, 'not available on this machine'],
+    ['pandoc', true, null],
+    ['office', true, null],
+    ['odd', false, 'no sample input for any of its pairs (heic→png)'],
+  ]);
+  assert.equal(reports[2]?.bytesIn, 'made by pandoc'.length);
 });
 
 test('attacker: every try has its own name and port, through the server and through run', () => {
