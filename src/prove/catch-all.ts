@@ -45,7 +45,7 @@ export function sniffSni(b: Buffer): string | null {
 const REPLY = 'HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 21\r\nconnection: close\r\n\r\nhermetic prove: trap\n';
 
 /** Listen on every address of the namespace at `port`; report each connection once it ends. */
-export async function startCatchAll(port: number, onConnection: (c: TcpSeen) => void): Promise<() => void> {
+export async function startCatchAll(port: number, ipv6: boolean, onConnection: (c: TcpSeen) => void): Promise<() => void> {
   const server = net.createServer((c) => {
     const seen: TcpSeen = { from: c.remoteAddress ?? '', fromPort: c.remotePort ?? 0, to: c.localAddress ?? '', toPort: c.localPort ?? 0, bytes: 0 };
     let first = Buffer.alloc(0);
@@ -66,6 +66,6 @@ export async function startCatchAll(port: number, onConnection: (c: TcpSeen) => 
       }
     });
   });
-  await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen({ port, host: '::', ipv6Only: false }, () => resolve()); });
+  await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen({ port, host: ipv6 ? '::' : '0.0.0.0', ipv6Only: false }, () => resolve()); });
   return () => server.close();
 }

@@ -88,10 +88,10 @@ function ipv6Bytes(addr: string): Buffer {
 
 export interface DnsSeen { transport: 'udp' | 'tcp'; from: string; fromPort: number; to: string; name: string; qtype: string }
 
-/** UDP and TCP port 53 on every address of the namespace (IPv4 and IPv6). */
-export async function startResolver(v4: string, v6: string, onQuery: (q: DnsSeen) => void): Promise<() => void> {
+/** UDP and TCP port 53 on every address of the namespace (IPv4, and IPv6 when the kernel has it). */
+export async function startResolver(v4: string, v6: string, ipv6: boolean, onQuery: (q: DnsSeen) => void): Promise<() => void> {
   const closers: (() => void)[] = [];
-  for (const type of ['udp4', 'udp6'] as const) {
+  for (const type of ipv6 ? ['udp4', 'udp6'] as const : ['udp4'] as const) {
     const sock = dgram.createSocket({ type, ipv6Only: type === 'udp6' });
     sock.on('message', (msg, rinfo) => {
       const q = parseQuestion(msg);
@@ -121,7 +121,7 @@ export async function startResolver(v4: string, v6: string, onQuery: (q: DnsSeen
       }
     });
   });
-  await new Promise<void>((resolve, reject) => { tcp.once('error', reject); tcp.listen({ port: 53, host: '::', ipv6Only: false }, () => resolve()); });
+  await new Promise<void>((resolve, reject) => { tcp.once('error', reject); tcp.listen({ port: 53, host: ipv6 ? '::' : '0.0.0.0', ipv6Only: false }, () => resolve()); });
   closers.push(() => tcp.close());
   return () => { for (const c of closers) { try { c(); } catch {} } };
 }

@@ -117,7 +117,18 @@ function runInside(cmd: string, args: string[], timeoutMs: number, say: (l: stri
     c.stdout?.on('data', onData);
     c.stderr?.on('data', onData);
     const timer = setTimeout(() => { say(`hermetic prove: no result after ${timeoutMs} ms; stopping the trap`); c.kill('SIGKILL'); }, timeoutMs);
-    c.on('error', () => { clearTimeout(timer); resolve(null); });
-    c.on('close', (code) => { clearTimeout(timer); if (buf) say(buf); resolve(code); });
+    // Ctrl+C / SIGTERM: the trap is taken down (its processes follow the orchestrator), and the
+    // temporary folder is still removed by our caller.
+    const interrupt = (sig: NodeJS.Signals): void => { say(`hermetic prove: ${sig}: stopping the trap`); c.kill('SIGKILL'); };
+    process.on('SIGINT', interrupt);
+    process.on('SIGTERM', interrupt);
+    const done = (code: number | null): void => {
+      clearTimeout(timer);
+      process.off('SIGINT', interrupt);
+      process.off('SIGTERM', interrupt);
+      resolve(code);
+    };
+    c.on('error', () => done(null));
+    c.on('close', (code) => { if (buf) say(buf); done(code); });
   });
 }

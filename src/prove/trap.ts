@@ -111,7 +111,7 @@ function finalTarget(path: string): string {
  * resolver daemons' socket folders are hidden (a lookup through them would be made by a host
  * daemon outside the trap, where no recorder sees it). Only in this mount namespace.
  */
-async function redirectResolver(tools: Tools, workDir: string): Promise<string> {
+async function redirectResolver(tools: Tools, workDir: string, ipv6: boolean): Promise<string> {
   const hidden: string[] = [];
   for (const dir of RESOLVER_DAEMON_DIRS) {
     let st;
@@ -121,7 +121,7 @@ async function redirectResolver(tools: Tools, workDir: string): Promise<string> 
     hidden.push(dir);
   }
   const resolvConf = join(workDir, 'resolv.conf');
-  writeFileSync(resolvConf, `# hermetic prove: the trap's resolver\nnameserver ${TRAP.worldV4}\nnameserver ${TRAP.worldV6}\noptions timeout:1 attempts:1\n`);
+  writeFileSync(resolvConf, `# hermetic prove: the trap's resolver\nnameserver ${TRAP.worldV4}\n${ipv6 ? `nameserver ${TRAP.worldV6}\n` : ''}options timeout:1 attempts:1\n`);
   const target = finalTarget('/etc/resolv.conf');
   if (existsSync(target)) await must(tools.mount, ['--bind', resolvConf, target]);
   else if (hidden.includes(dirname(target))) writeFileSync(target, readFileSync(resolvConf));
@@ -182,6 +182,9 @@ export async function buildTrap(tools: Tools, opts: TrapOptions): Promise<Trap> 
   if (!recorderBuilt()) {
     throw new Error(`the frame recorder is not built (${recorderPath} missing): install a C compiler and run \`npm run build:native\``);
   }
+  // A kernel booted without IPv6 (ipv6.disable=1) gets an IPv4-only trap, and the report says so.
+  const ipv6 = existsSync('/proc/net/if_inet6');
+  const v6 = (lines: string[]): string[] => (ipv6 ? lines : []);
   const world = startWorld(tools, opts.node);
   const send = (m: ToWorld): void => { world.child.send(m); };
   const destroy = (): void => { if (world.child.exitCode === null) world.child.kill('SIGKILL'); };
@@ -189,31 +192,30 @@ export async function buildTrap(tools: Tools, opts: TrapOptions): Promise<Trap> 
     const { pid } = await world.next('hello', 15_000);
     // The veth pair: its world end goes straight into the world's namespace, still down.
     await must(tools.ip, ['link', 'add', TRAP.sealedIf, 'type', 'veth', 'peer', 'name', TRAP.worldIf, 'netns', String(pid)]);
-    send({ cmd: 'start', iface: opts.blindRecorder ? 'lo' : TRAP.worldIf, pcap: join(opts.workDir, 'trap.pcap'), catchPort: CATCH_PORT, log: join(opts.workDir, 'world.jsonl') });
+    send({ cmd: 'start', iface: opts.blindRecorder ? 'lo' : TRAP.worldIf, pcap: join(opts.workDir, 'trap.pcap'), catchPort: CATCH_PORT, log: join(opts.workDir, 'world.jsonl'), ipv6 });
     const started = await world.next('started', 15_000);
     // Only now the links come up: the recorder is already listening.
     await ipBatch(tools, [
       `addr add ${TRAP.worldV4}/30 dev ${TRAP.worldIf}`,
-      `addr add ${TRAP.worldV6}/126 dev ${TRAP.worldIf} nodad`,
+      ...v6([`addr add ${TRAP.worldV6}/126 dev ${TRAP.worldIf} nodad`]),
       'link set lo up',
       `link set ${TRAP.worldIf} up`,
       // AnyIP: every address is local to the world, so a hard-coded 8.8.8.8 is answered too —
       // except the jail side's own link, or the world's answers would loop back to itself.
       'route add local 0.0.0.0/0 dev lo',
-      'route add local ::/0 dev lo',
       `route add ${TRAP.linkV4} dev ${TRAP.worldIf} table local`,
-      `route add ${TRAP.linkV6} dev ${TRAP.worldIf} table local`,
+      ...v6(['route add local ::/0 dev lo', `route add ${TRAP.linkV6} dev ${TRAP.worldIf} table local`]),
     ], pid);
     const catchAll = await installCatchAll(tools, pid, opts.catchAll ?? 'auto');
     await ipBatch(tools, [
       'link set lo up',
       `addr add ${TRAP.sealedV4}/30 dev ${TRAP.sealedIf}`,
-      `addr add ${TRAP.sealedV6}/126 dev ${TRAP.sealedIf} nodad`,
+      ...v6([`addr add ${TRAP.sealedV6}/126 dev ${TRAP.sealedIf} nodad`]),
       `link set ${TRAP.sealedIf} up`,
       `route add default via ${TRAP.worldV4}`,
-      `route add ::/0 via ${TRAP.worldV6}`,
+      ...v6([`route add ::/0 via ${TRAP.worldV6}`]),
     ]);
-    const resolver = await redirectResolver(tools, opts.workDir);
+    const resolver = `${await redirectResolver(tools, opts.workDir, ipv6)}${ipv6 ? '' : '; IPv4 only (this kernel has no IPv6)'}`;
     return {
       worldPid: pid,
       recorder: `${started.recorder} (AF_PACKET on the world's end of the veth)`,

@@ -9,7 +9,7 @@ import { startRecorder, type Recorder, type RecorderStats } from './recorder.js'
 import { TRAP, type WorldEvent } from './types.js';
 
 export type ToWorld =
-  | { cmd: 'start'; iface: string; pcap: string; catchPort: number; log: string }
+  | { cmd: 'start'; iface: string; pcap: string; catchPort: number; log: string; ipv6: boolean }
   | { cmd: 'stop' };
 
 export type FromWorld =
@@ -41,8 +41,8 @@ export function runWorld(): void {
       void (async () => {
         // The recorder first, so the first frame after the link comes up is on record.
         recorder = await startRecorder(m.iface, m.pcap);
-        closers.push(await startResolver(TRAP.worldV4, TRAP.worldV6, (q) => emit({ type: 'dns', ts: Date.now() / 1000, ...q })));
-        closers.push(await startCatchAll(m.catchPort, (c) => emit({ type: 'tcp', ts: Date.now() / 1000, ...c })));
+        closers.push(await startResolver(TRAP.worldV4, TRAP.worldV6, m.ipv6, (q) => emit({ type: 'dns', ts: Date.now() / 1000, ...q })));
+        closers.push(await startCatchAll(m.catchPort, m.ipv6, (c) => emit({ type: 'tcp', ts: Date.now() / 1000, ...c })));
         send({ type: 'started', recorder: recorder.program });
       })().catch((e: unknown) => { send({ type: 'error', message: (e as Error).message }); shutdown(1); });
     } else if (m.cmd === 'stop') {

@@ -171,7 +171,7 @@ test('catch-all: accepts, answers HTTP, and reports the connection when it close
   await new Promise<void>((r) => probe.listen(0, '127.0.0.1', () => r()));
   const port = (probe.address() as net.AddressInfo).port;
   await new Promise<void>((r) => probe.close(() => r()));
-  const stop = await startCatchAll(port, (c) => seen.push(c));
+  const stop = await startCatchAll(port, true, (c) => seen.push(c));
   try {
     const body = await new Promise<string>((resolve, reject) => {
       const s = net.connect(port, '127.0.0.1', () => s.write('GET /x HTTP/1.1\r\nHost: a.hermetic-prove.invalid\r\n\r\n'));
