@@ -24,7 +24,7 @@
  *   caller -> supervisor S (this program; unjailed; subreaper)
  *               -> init I: pid 1 of a new user+network+PID namespace; applies the layers,
  *                          then forks the command and reaps/forwards signals until it exits
- *                    -> command K (pid 2 inside): execve(COMMAND)
+ *                    -> command K: execve(COMMAND)
  * When S dies, I gets SIGKILL (PDEATHSIG) and the kernel kills everything in the namespace:
  * nothing outlives the supervisor, and nothing inside can see or signal it. Without the
  * namespace layer (user namespaces refused) there is no PID namespace: I applies the layers

@@ -17,6 +17,9 @@ export const SECURITY_EVENT_TYPES = [
   'event_flood',
   'non_loopback_bind',
   'server_started',
+  // A background task of the server (periodic work, pool replenishment) failed; the server
+  // carried on. details: { task, error }.
+  'background_fault',
   // The jail's escape attempts, each its own type (critical): joining another namespace, taking
   // a descriptor out of another process, ptrace / cross-process memory, installing a seccomp
   // listener of the jail's own, a foreign-ABI syscall (the process is killed).
