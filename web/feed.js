@@ -13,6 +13,8 @@ export const KNOWN_TYPES = {
   monitor_stopped: 'Monitor stopped', monitor_degraded: 'Monitor degraded', events_dropped: 'Events dropped',
   event_flood: 'Event floods', non_loopback_bind: 'Non-loopback listening', server_started: 'Server started',
   background_fault: 'Background faults',
+  escape_setns: 'Escapes: setns', escape_pidfd_getfd: 'Escapes: pidfd_getfd', escape_ptrace: 'Escapes: ptrace',
+  escape_seccomp_listener: 'Escapes: seccomp listener', escape_foreign_syscall: 'Escapes: foreign syscalls', nscd_probe: 'nscd probes',
 };
 const SEVERITIES = { '': 'Any severity', 'warning,critical': 'Warnings and critical', critical: 'Critical only' };
 

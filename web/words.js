@@ -60,6 +60,13 @@ function withTail(text, parts) {
   return tail ? `${text} — ${tail}` : text;
 }
 
+const ESCAPE_WORDS = {
+  escape_setns: 'tried to move into another namespace (setns) to leave the jail',
+  escape_pidfd_getfd: 'tried to take a connection out of another process (pidfd_getfd)',
+  escape_ptrace: 'tried to reach into another process (ptrace)',
+  escape_seccomp_listener: 'tried to install a filter of its own that could let its calls through (seccomp listener)',
+};
+
 function blockedOutcome(d) {
   if (d.terminated === true) return 'blocked, and the worker was stopped';
   return 'blocked';
@@ -130,6 +137,19 @@ export function eventSentence(ev, { converterOf } = {}) {
       break;
     case 'background_fault':
       text = withTail(`A background task of the server failed${str(d.task) ? ` (${str(d.task)})` : ''}; the server carried on`, [str(d.error), count]);
+      break;
+    // The jail's escape attempts (each its own type) and the glibc nscd probe.
+    case 'escape_setns':
+    case 'escape_pidfd_getfd':
+    case 'escape_ptrace':
+    case 'escape_seccomp_listener':
+      text = withTail(`${subject} ${ESCAPE_WORDS[ev.type]}`, [blockedOutcome(d), job, count]);
+      break;
+    case 'escape_foreign_syscall':
+      text = withTail(`${subject} made a system call of another processor architecture${str(d.arch) ? ` (${str(d.arch)})` : ''} to get around the filter`, ['the process was killed', job, count]);
+      break;
+    case 'nscd_probe':
+      text = `${subject} asked the system's name cache (nscd), as every lookup of a user or host name does — refused; not counted`;
       break;
     case 'server_started':
       text = `Hermetic started${destinationOf(d) ? ` on ${destinationOf(d)}` : ''}${str(d.strictness) ? ` (strictness ${str(d.strictness)})` : ''}`;
