@@ -366,7 +366,10 @@ test('when the supervisor is SIGKILLed, everything in the jail dies — even a s
   const open = await attempt(['namespace', 'mountns'], '63.2');
   try {
     assert.equal(alive(open), true, 'without the PID namespace the setsid child survives: the test can see an escape');
-  } finally { try { process.kill(open, 'SIGKILL'); } catch {} }
+  } finally {
+    // Only our survivor, never a process that reused its pid.
+    if (cmdline(open) === 'sleep 63.2') { try { process.kill(open, 'SIGKILL'); } catch {} }
+  }
 });
 
 test('no report is lost: an attempt made at once after exec reaches both onAttempt and the events listener attached after spawn() (40 runs)', { skip: !linux && 'Linux only', timeout: 120_000 }, async () => {

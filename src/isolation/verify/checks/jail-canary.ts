@@ -117,6 +117,8 @@ async function runCanary(jail: JailApi, ctx: CheckContext, canary: Target): Prom
     if (!loop) {
       tell('stop');
       const exit = await handle.exited;
+      // A failed write reports its EPIPE on a later tick; `exited` may already be settled.
+      await new Promise((r) => setImmediate(r));
       const pipe = stdinError ? `; its stdin failed: ${stdinError}` : '';
       return { status: 'fail', detail: `the jailed canary gave no answer (exit ${exit.code ?? exit.signal}${stderr ? `: ${stderr.trim().split('\n')[0]}` : ''}${pipe})`, data: { layers } };
     }
