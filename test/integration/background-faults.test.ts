@@ -27,10 +27,11 @@ function faultyJail(real: JailApi, fault: { next: CanaryFault }): JailApi {
       const f = fault.next;
       if (f && args[0] === CANARY_CHILD) {
         // exit-early: gone before the checker writes 'stop' (the EPIPE that crashed the server).
-        // close-stdin: alive, but its stdin is closed under the checker's write.
+        // close-stdin: alive, but its stdin and stdout are closed: the checker's 'stop' is
+        // written into a pipe nobody reads (EPIPE, deterministically).
         const script = f === 'exit-early'
           ? 'process.exit(0)'
-          : "require('fs').closeSync(0); setTimeout(() => process.exit(0), 300)";
+          : "require('fs').closeSync(0); require('fs').closeSync(1); setTimeout(() => process.exit(0), 1500)";
         return real.spawn(command, ['-e', script], options);
       }
       return real.spawn(command, args, options);
@@ -106,7 +107,9 @@ for (const fault of ['exit-early', 'close-stdin'] as const) {
     const canary = broken.checks.find((c) => c.id === 'jail.canary');
     assert.equal(canary?.status, 'fail');
     assert.match(canary?.detail ?? '', /the jailed canary gave no answer/);
-    if (fault === 'exit-early') assert.match(canary?.detail ?? '', /its stdin failed: EPIPE/, 'the write that used to crash the server really failed');
+    // (exit-early races: when the child is already reaped, Node has destroyed stdin and no write
+    // is made; close-stdin always makes the failing write.)
+    if (fault === 'close-stdin') assert.match(canary?.detail ?? '', /its stdin failed: EPIPE/, 'the write that used to crash the server really failed');
     // Let any late stream error surface before we look: it must have been handled, not thrown.
     await new Promise((res) => setTimeout(res, 300));
     assert.deepEqual(await conversions, [200, 200, 200, 200], 'conversions in flight succeeded');
