@@ -7,6 +7,20 @@ import { routes as defaultRoutes, type RoutePlugin } from './routes/index.js';
 import { mapError } from './errors.js';
 import { clientErrorHandler } from './client-error.js';
 
+/** One registered route as the router sees it (HEAD routes Fastify adds for GET included). */
+export interface RouteEntry {
+  method: string;
+  /** The pattern, e.g. /api/jobs/:id */
+  url: string;
+}
+
+const ROUTE_TABLES = new WeakMap<FastifyInstance, RouteEntry[]>();
+
+/** Every route of an app built by buildApp(), from Fastify's own registration hook (not a hand list). */
+export function routeTable(app: FastifyInstance): readonly RouteEntry[] {
+  return ROUTE_TABLES.get(app) ?? [];
+}
+
 export interface BuildOptions {
   /** Route modules to register (default: routes/index.ts). */
   routes?: readonly RoutePlugin[];
@@ -30,6 +44,9 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
       void (reply as unknown as FastifyReply).code(mapped.status).headers(SECURITY_HEADERS).send(mapped.body);
     },
   });
+  const table: RouteEntry[] = [];
+  ROUTE_TABLES.set(app, table);
+  app.addHook('onRoute', (r) => { for (const method of [r.method].flat()) table.push({ method, url: r.url }); });
   for (const plugin of PLUGINS) await plugin(app, ctx);
   for (const route of opts.routes ?? defaultRoutes) {
     await app.register(async (scope) => { await route(scope, ctx); });

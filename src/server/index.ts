@@ -1,5 +1,5 @@
 // Public face of the API server.
-export { buildApp, DEFAULT_BODY_LIMIT, type BuildOptions } from './app.js';
+export { buildApp, routeTable, DEFAULT_BODY_LIMIT, type BuildOptions, type RouteEntry } from './app.js';
 export { startServer, StartError, type StartOptions, type RunningServer } from './start.js';
 export type { AppContext, IsolationProvider, IsolationSummary, IsolationLayer, IsolationLevelName, MonitorView, BindInfo } from './context.js';
 export { unverifiedSummary, isolationSummary } from './isolation-default.js';
