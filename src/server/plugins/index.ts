@@ -1,6 +1,6 @@
 // The server's cross-cutting plugins, in the order their hooks must run:
 // headers (onSend, on everything) → request target (one strict reading of the path) →
-// rate limit → Host/Origin → token → routes.
+// Host/Origin (refusals here never spend the owner's budget) → rate limit → token → routes.
 import type { ServerPlugin } from './types.js';
 import { securityHeaders } from './security-headers.js';
 import { rateLimiter } from './rate-limit.js';
@@ -14,4 +14,4 @@ export { SECURITY_HEADERS, CONTENT_SECURITY_POLICY, PERMISSIONS_POLICY } from '.
 export { cookieName } from './token-auth.js';
 export { listeningPort, type ServerPlugin } from './types.js';
 
-export const PLUGINS: readonly ServerPlugin[] = [errorHandler, securityHeaders, requestLog, requestTarget, rateLimiter, hostOriginCheck, tokenAuth];
+export const PLUGINS: readonly ServerPlugin[] = [errorHandler, securityHeaders, requestLog, requestTarget, hostOriginCheck, rateLimiter, tokenAuth];
