@@ -7,6 +7,7 @@ export { HttpError, mapError, type ErrorBody } from './errors.js';
 export { routes, type RoutePlugin } from './routes/index.js';
 export { SECURITY_HEADERS, CONTENT_SECURITY_POLICY, PERMISSIONS_POLICY, cookieName, listeningPort } from './plugins/index.js';
 export { readToken, loadOrCreateToken, tokenPath } from './token.js';
+export { CHALLENGE_HEADER, PROOF_HEADER, newChallenge, proofMatches } from './identity.js';
 export { readRuntimeInfo, type RuntimeInfo } from './runtime-file.js';
 export { loopbackAddress } from './loopback.js';
 export { createLogger } from './logger.js';

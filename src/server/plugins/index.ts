@@ -8,10 +8,11 @@ import { hostOriginCheck } from './host-origin.js';
 import { tokenAuth } from './token-auth.js';
 import { errorHandler } from './error-handler.js';
 import { requestTarget } from './request-target.js';
+import { identity } from './identity.js';
 import { requestLog } from './request-log.js';
 
 export { SECURITY_HEADERS, CONTENT_SECURITY_POLICY, PERMISSIONS_POLICY } from './security-headers.js';
 export { cookieName } from './token-auth.js';
 export { listeningPort, type ServerPlugin } from './types.js';
 
-export const PLUGINS: readonly ServerPlugin[] = [errorHandler, securityHeaders, requestLog, requestTarget, hostOriginCheck, rateLimiter, tokenAuth];
+export const PLUGINS: readonly ServerPlugin[] = [errorHandler, securityHeaders, identity, requestLog, requestTarget, hostOriginCheck, rateLimiter, tokenAuth];
