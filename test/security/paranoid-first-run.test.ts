@@ -1,0 +1,39 @@
+// Issue 13 item 14: `--strictness paranoid` on a first run — the data dir does not exist yet —
+// exited with `JAIL_BAD_ARGUMENT: allowWrite: … is not an existing directory`: the launcher named
+// a folder for the jailed server to write that nobody had created. It must be created (privately,
+// after the same checks as every start) before the jail is asked for it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { helperBuilt, probe } from '../../src/isolation/jail/index.js';
+import { privateTmp, rawRequest, removeTree, serve } from './harness.js';
+
+function canRun(): string | null {
+  if (process.platform !== 'linux') return 'paranoid mode needs Linux';
+  if (!helperBuilt()) return 'native/build/hermetic-jail is not built (no C compiler at install)';
+  const seccomp = probe().layers.seccomp;
+  if (!seccomp.available) return `seccomp is not available here: ${seccomp.reason}`;
+  return null;
+}
+
+test('paranoid mode starts with a data dir that does not exist yet, and creates it 0700', async (t) => {
+  const why = canRun();
+  if (why) return t.skip(why);
+  const root = privateTmp();
+  t.after(() => removeTree(root));
+  const dataDir = join(root, 'first', 'run', 'hermetic');
+  assert.equal(existsSync(dataDir), false);
+  const s = await serve({ dataDir, args: ['--strictness', 'paranoid'], timeoutMs: 90_000 });
+  try {
+    assert.doesNotMatch(s.stderr(), /JAIL_BAD_ARGUMENT/);
+    assert.equal(statSync(dataDir).mode & 0o777, 0o700);
+    assert.equal(statSync(join(dataDir, 'token')).mode & 0o777, 0o600);
+    const h = await rawRequest(s.port, 'GET', '/api/health');
+    assert.equal(h.status, 200);
+    assert.equal((JSON.parse(h.body) as { isolation: { strictness: string } }).isolation.strictness, 'paranoid');
+  } finally {
+    const exit = await s.stop();
+    assert.equal(exit.code, 0, `exit ${JSON.stringify(exit)}\nstderr: ${s.stderr()}`);
+  }
+});
