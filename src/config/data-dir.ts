@@ -40,22 +40,22 @@ function writableProblem(st: Stats, what: string, fix: string): string | null {
 }
 
 /** The folders above `real` (a real path): owned by us or root, not writable by others unless sticky. */
-function checkAncestors(real: string): void {
+function checkAncestors(real: string, label: string): void {
   for (let d = dirname(real); ; d = dirname(d)) {
     const st = statSync(d);
-    const owner = ownerProblem(st, `the folder ${d} above the data dir`, true);
-    if (owner) throw new DataDirError(`${owner}: whoever owns it can replace the data dir; use a data dir under a folder you own (--data-dir)`);
+    const owner = ownerProblem(st, `the folder ${d} above the ${label}`, true);
+    if (owner) throw new DataDirError(`${owner}: whoever owns it can replace the ${label}; use a ${label} under a folder you own`);
     const sticky = (st.mode & 0o1000) !== 0; // S_ISVTX: only a file's owner may rename or remove it
     if (!sticky) {
-      const w = writableProblem(st, `the folder ${d} above the data dir`, `chmod go-w ${d}, or use a data dir under a folder only you can write (--data-dir)`);
-      if (w) throw new DataDirError(`${w} — another user could replace the data dir`);
+      const w = writableProblem(st, `the folder ${d} above the ${label}`, `chmod go-w ${d}, or use a ${label} under a folder only you can write`);
+      if (w) throw new DataDirError(`${w} — another user could replace the ${label}`);
     }
     if (dirname(d) === d) break;
   }
 }
 
 export interface DataDirState {
-  /** The data dir as given (absolute). */
+  /** The folder as given (absolute). */
   path: string;
   /** Where it really is (symlinks resolved); null when it does not exist yet. */
   realPath: string | null;
@@ -63,28 +63,46 @@ export interface DataDirState {
   mode: number | null;
 }
 
+/** What a private folder holds, for the messages: the data dir, the converters folder. */
+export interface FolderRole {
+  label: string;
+  /** What another user could plant there, e.g. "a token or config.json". */
+  plants: string;
+  /** The option that names another folder, e.g. "--data-dir". */
+  option: string;
+  /**
+   * Check the folders above it too (default true). Without that check, a folder swapped in
+   * through a writable parent still fails the owner checks on the folder and on every file; the
+   * parent check is defence in depth where it can be made (a jailed worker may not stat them).
+   */
+  ancestors?: boolean;
+}
+
+const DATA_DIR: FolderRole = { label: 'data dir', plants: 'a token or config.json', option: '--data-dir' };
+
 /**
- * Is the data dir safe to read from? Never creates anything. A missing data dir is fine (there is
- * nothing in it to trust), as long as the nearest existing folder above it is safe.
+ * Is this folder ours alone? Never creates anything. A missing folder is fine (there is nothing
+ * in it to trust), as long as the nearest existing folder above it is safe.
  * Throws DataDirError with the problem and its fix.
  */
-export function checkDataDir(dir: string): DataDirState {
+export function checkPrivateFolder(dir: string, role: FolderRole): DataDirState {
+  const { label } = role;
   const path = resolve(dir);
   let lst: Stats;
   try {
     lst = lstatSync(path);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new DataDirError(`data dir ${path}: ${(e as Error).message}`);
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new DataDirError(`${label} ${path}: ${(e as Error).message}`);
     let up = dirname(path);
     while (up !== dirname(up)) {
       try { statSync(up); break; } catch { up = dirname(up); }
     }
-    checkAncestors(join(realpathSync(up), '.missing'));
+    if (role.ancestors !== false) checkAncestors(join(realpathSync(up), '.missing'), label);
     return { path, realPath: null, mode: null };
   }
   const me = myUid();
   if (lst.isSymbolicLink() && me !== null && lst.uid !== me && lst.uid !== 0) {
-    throw new DataDirError(`the data dir ${path} is a symbolic link owned by ${who(lst.uid)}, not you (${who(me)}); it could point anywhere its owner likes — remove it, or pass the real folder with --data-dir`);
+    throw new DataDirError(`the ${label} ${path} is a symbolic link owned by ${who(lst.uid)}, not you (${who(me)}); it could point anywhere its owner likes — remove it, or pass the real folder with ${role.option}`);
   }
   let real: string;
   let st: Stats;
@@ -92,15 +110,29 @@ export function checkDataDir(dir: string): DataDirState {
     real = realpathSync(path);
     st = statSync(real);
   } catch (e) {
-    throw new DataDirError(`data dir ${path}: ${(e as Error).message}`);
+    throw new DataDirError(`${label} ${path}: ${(e as Error).message}`);
   }
-  if (!st.isDirectory()) throw new DataDirError(`data dir ${path} is not a directory`);
-  const owner = ownerProblem(st, `the data dir ${real}`, false);
-  if (owner) throw new DataDirError(`${owner}; anyone who owns it can plant a token or config.json — use a data dir of your own (--data-dir), e.g. create one with mkdir -m 700`);
-  const w = writableProblem(st, `the data dir ${real}`, `chmod 700 ${real}, then check that the token and config.json in it are yours`);
-  if (w) throw new DataDirError(`${w}. Until then nothing in it is trusted and Hermetic will not start`);
-  checkAncestors(real);
+  if (!st.isDirectory()) throw new DataDirError(`${label} ${path} is not a directory`);
+  const owner = ownerProblem(st, `the ${label} ${real}`, false);
+  if (owner) throw new DataDirError(`${owner}; whoever owns it can plant ${role.plants} — use a ${label} of your own (${role.option}), e.g. created with mkdir -m 700`);
+  const w = writableProblem(st, `the ${label} ${real}`, `chmod 700 ${real}, then check that ${role.plants.replace(/^an? /, 'any ')} in it are yours`);
+  if (w) throw new DataDirError(`${w}. Until then nothing in it is trusted`);
+  if (role.ancestors !== false) checkAncestors(real, label);
   return { path, realPath: real, mode: st.mode & 0o7777 };
+}
+
+/** checkPrivateFolder for the data dir (config.json, token, server.json, the database). */
+export function checkDataDir(dir: string): DataDirState {
+  return checkPrivateFolder(dir, DATA_DIR);
+}
+
+/** Why a file in a trusted folder may not be trusted (lstat: a symlink is not followed), or null. */
+export function fileProblem(file: string): string | null {
+  let st: Stats;
+  try { st = lstatSync(file); } catch (e) { return `${basename(file)}: ${(e as Error).message}`; }
+  if (st.isSymbolicLink()) return `${basename(file)} is a symbolic link (links are not followed here)`;
+  if (!st.isFile()) return `${basename(file)} is not a regular file`;
+  return ownerProblem(st, basename(file), false) ?? writableProblem(st, basename(file), `chmod go-w ${file}`);
 }
 
 /**

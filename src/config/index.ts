@@ -7,7 +7,7 @@ import { checkDataDir, DataDirError } from './data-dir.js';
 
 export { STRICTNESS_LEVELS, configSchema, DEFAULT_VERIFY_POLICY, type Config, type Strictness, type VerifyPolicyEntry } from './schema.js';
 export { defaultDataDir } from './sources.js';
-export { checkDataDir, prepareDataDir, readOwnFile, writeOwnFile, DataDirError, type DataDirState, type OwnFile } from './data-dir.js';
+export { checkDataDir, checkPrivateFolder, fileProblem, prepareDataDir, readOwnFile, writeOwnFile, DataDirError, type DataDirState, type FolderRole, type OwnFile } from './data-dir.js';
 
 /** A configuration error: exit code 2, message names the key and the allowed values. */
 export class ConfigError extends Error {

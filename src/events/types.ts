@@ -17,6 +17,7 @@ export const SECURITY_EVENT_TYPES = [
   'event_flood',
   'non_loopback_bind',
   'server_started',
+  'plugin_refused',
 ] as const;
 export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];
 export type Severity = 'info' | 'warning' | 'critical';
