@@ -60,7 +60,11 @@ export interface EventPage {
   offset: number;
 }
 
-export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+/**
+ * 'interrupted': the process that ran (or queued) the job died before it ended — kill -9, a
+ * crash — and a later start found the row unfinished. The row is kept; it will never finish.
+ */
+export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
 
 export interface JobRecord {
   id: string;
@@ -121,6 +125,12 @@ export interface JobStore {
   update(id: string, changes: Partial<Omit<JobRecord, 'id'>>): void;
   get(id: string): JobRecord | null;
   list(limit?: number): JobRecord[];
+  /**
+   * Mark `interrupted` every queued/running row whose owner process is gone (start-up, after a
+   * crash or kill -9). Rows of live processes (another server, a CLI run) are left alone.
+   * Returns the ids it marked.
+   */
+  reconcileInterrupted(): string[];
 }
 
 export interface SandboxRunStore {

@@ -86,6 +86,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     throw e;
   }
   const store = openEventStore({ ...opts.store, dataDir: config.dataDir, logFileNames: config.logFileNames });
+  // Jobs of a process that died (kill -9, crash) stay queued/running forever unless told: mark them interrupted.
+  const interrupted = store.jobs.reconcileInterrupted();
+  if (interrupted.length) logger.warn({ jobs: interrupted.length }, 'jobs left unfinished by a stopped process were marked interrupted');
   const cleanups: (() => void | Promise<void>)[] = [];
   let app: FastifyInstance | null = null;
   try {
