@@ -109,14 +109,15 @@ export function parseAnswer(data: string): RawAnswer {
  * One request written byte for byte on a fresh socket (Connection: close): the request target
  * goes out exactly as given — no client library decodes, normalises or rejects it first.
  */
-export function rawRequest(port: number, method: string, target: string, headers: Record<string, string> = {}, body = ''): Promise<RawAnswer> {
+export function rawRequest(port: number, method: string, target: string, headers: Record<string, string> = {}, body: string | Buffer = '', timeoutMs = 30_000): Promise<RawAnswer> {
+  const payload = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
   const all: Record<string, string> = { host: `127.0.0.1:${port}`, connection: 'close', ...headers };
-  if (body) all['content-length'] = String(Buffer.byteLength(body));
-  const text = `${method} ${target} HTTP/1.1\r\n${Object.entries(all).map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n${body}`;
+  if (payload.length) all['content-length'] = String(payload.length);
+  const head = `${method} ${target} HTTP/1.1\r\n${Object.entries(all).map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n`;
   return new Promise((resolve, reject) => {
-    const sock = connect({ host: '127.0.0.1', port }, () => sock.write(text, 'latin1'));
+    const sock = connect({ host: '127.0.0.1', port }, () => sock.write(Buffer.concat([Buffer.from(head, 'latin1'), payload])));
     let data = '';
-    sock.setTimeout(30_000, () => sock.destroy(new Error(`no answer to ${method} ${target}`)));
+    sock.setTimeout(timeoutMs, () => sock.destroy(new Error(`no answer to ${method} ${target} within ${timeoutMs} ms`)));
     sock.on('data', (d: Buffer) => {
       data += d.toString('latin1');
       // An event stream never ends by itself: its status line and headers are the answer.

@@ -6,19 +6,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { helperBuilt, probe } from '../../src/isolation/jail/index.js';
+import { paranoidUnavailable } from '../helpers/paranoid.js';
 import { privateTmp, rawRequest, removeTree, serve } from './harness.js';
 
-function canRun(): string | null {
-  if (process.platform !== 'linux') return 'paranoid mode needs Linux';
-  if (!helperBuilt()) return 'native/build/hermetic-jail is not built (no C compiler at install)';
-  const seccomp = probe().layers.seccomp;
-  if (!seccomp.available) return `seccomp is not available here: ${seccomp.reason}`;
-  return null;
-}
-
 test('paranoid mode starts with a data dir that does not exist yet, and creates it 0700', async (t) => {
-  const why = canRun();
+  const why = paranoidUnavailable();
   if (why) return t.skip(why);
   const root = privateTmp();
   t.after(() => removeTree(root));
