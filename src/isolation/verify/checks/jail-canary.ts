@@ -89,6 +89,9 @@ async function runCanary(jail: JailApi, ctx: CheckContext, canary: Target): Prom
   // Its refused sockets are reported like anyone's; they are ours, not a violation.
   registerProbePid(handle.pid);
   const stdin = handle.child.stdin;
+  // A canary that died early (killed at its timeout on a loaded machine) makes our next write
+  // EPIPE; unhandled, that error would take the whole server down. Its exit says what happened.
+  stdin?.on('error', () => {});
   const lines = lineReader(handle);
   let stderr = '';
   handle.child.stderr?.on('data', (b: Buffer) => { if (stderr.length < 2000) stderr += b.toString(); });
