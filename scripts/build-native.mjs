@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Builds native/jail.c (the only C in Hermetic) with the system C compiler.
+// Builds native/jail.c (the kernel jail) and native/trap.c (the frame recorder of `hermetic
+// prove`) with the system C compiler.
 // Why a script and not node-gyp: the helper is a standalone executable, not an addon (no Node
 // headers, nothing downloaded), and a missing compiler must not fail `npm install` — the
 // capability probe then reports "jail helper: not built" and `strict` refuses to convert.
@@ -11,15 +12,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const src = join(root, 'native', 'jail.c');
 const outDir = join(root, 'native', 'build');
-const out = join(outDir, 'hermetic-jail');
+const programs = [['jail.c', 'hermetic-jail'], ['trap.c', 'hermetic-trap']];
 
 if (process.platform !== 'linux') {
   console.log(`hermetic: the jail helper is Linux-only; skipped on ${process.platform}.`);
   process.exit(0);
 }
-if (!existsSync(src)) process.exit(0);
+if (!existsSync(join(root, 'native', 'jail.c'))) process.exit(0);
 const cc = process.env.CC || 'cc';
 const probe = spawnSync(cc, ['--version'], { stdio: 'ignore' });
 if (probe.error || probe.status !== 0) {
@@ -29,10 +29,14 @@ if (probe.error || probe.status !== 0) {
   process.exit(0);
 }
 mkdirSync(outDir, { recursive: true });
-const r = spawnSync(cc, ['-O2', '-Wall', '-Werror', '-std=gnu11', '-o', out, src], { stdio: 'inherit' });
-if (r.status !== 0) {
-  console.error(`hermetic: building native/jail.c with ${cc} failed (see above). A C compiler is installed, ` +
-    'so this is an error, not a missing optional part. Fix the toolchain, or set CC to a working compiler ' +
-    '(CC=false installs without the kernel jail; `hermetic verify` then names the missing layer).');
-  process.exit(1);
+for (const [file, name] of programs) {
+  const src = join(root, 'native', file);
+  if (!existsSync(src)) continue;
+  const r = spawnSync(cc, ['-O2', '-Wall', '-Werror', '-std=gnu11', '-o', join(outDir, name), src], { stdio: 'inherit' });
+  if (r.status !== 0) {
+    console.error(`hermetic: building native/${file} with ${cc} failed (see above). A C compiler is installed, ` +
+      'so this is an error, not a missing optional part. Fix the toolchain, or set CC to a working compiler ' +
+      '(CC=false installs without the kernel jail; `hermetic verify` then names the missing layer).');
+    process.exit(1);
+  }
 }

@@ -50,6 +50,11 @@ export interface ConvertServiceOptions {
   rlimitBytes?: number;
   /** Families kept warm before any demand (default: the common ones; the CLI: none). */
   prewarm?: readonly Family[];
+  /**
+   * A background task failed (today: starting a warm worker for the pool). The service carries
+   * on (it retries with back-off); the caller records it where the user can see it.
+   */
+  onFault?: (task: 'pool.replenish', error: Error) => void;
 }
 
 export interface ConvertRequest {
@@ -127,6 +132,7 @@ export class ConvertService {
   private closing = false;
   /** Workers running a job now (killed on close). */
   private readonly active = new Set<WarmWorker>();
+  private readonly updateListeners = new Set<(view: JobView) => void>();
 
   constructor(private readonly o: ConvertServiceOptions) {
     const jobsDir = jobsRoot(o.config.dataDir);
@@ -153,6 +159,9 @@ export class ConvertService {
       ...(o.prewarm ? { prewarm: o.prewarm } : {}),
     });
     this.queue = new BoundedQueue<Job>(o.maxQueued ?? 16);
+    this.pool.events.on('spawnFailed', (e: Error) => {
+      try { o.onFault?.('pool.replenish', e); } catch { /* reporting must not break the pool */ }
+    });
   }
 
   /** Remove leftovers of a previous run and warm the pool. */
@@ -230,9 +239,22 @@ export class ConvertService {
       id, converter: job.view.converter ?? 'auto', status: 'queued', inputBytes, queuedAt: job.view.queuedAt,
       fileNames: this.o.config.logFileNames && displayName ? [displayName] : null,
     });
+    this.emitUpdate(job);
     if (this.running < this.poolSize) void this.run(job);
     this.trim();
     return { ...job.view };
+  }
+
+  /** Every status/progress change of every job, as it happens (the jobs event stream). Returns unsubscribe. */
+  onJobUpdate(listener: (view: JobView) => void): () => void {
+    this.updateListeners.add(listener);
+    return () => { this.updateListeners.delete(listener); };
+  }
+
+  private emitUpdate(job: Job): void {
+    for (const l of this.updateListeners) {
+      try { l({ ...job.view }); } catch { /* a listener's failure is its own; the job goes on */ }
+    }
   }
 
   /** Submit and wait for the outcome. */
@@ -342,6 +364,7 @@ export class ConvertService {
     job.worker = worker;
     worker.bindJob(v.id);
     this.o.store?.jobs.update(v.id, { status: 'running', startedAt: v.startedAt });
+    this.emitUpdate(job);
     const runId = this.o.store?.sandboxRuns.insert({
       jobId: v.id, pid: worker.pid, layers: worker.layers.filter((l) => l.inForce).map((l) => l.name),
       limits: { memoryMb: this.o.config.workerMemoryMb, rlimitDataBytes: this.o.rlimitBytes ?? (this.o.config.workerMemoryMb + NATIVE_HEADROOM_MB) * 1024 * 1024, timeoutMs: this.o.config.jobTimeoutMs, maxOutputBytes: this.maxOutput() },
@@ -442,6 +465,7 @@ export class ConvertService {
       status, finishedAt: v.finishedAt, durationMs: v.durationMs ?? undefined, outputBytes: v.outputBytes ?? undefined,
       converter: v.converter ?? undefined, errorCode: err?.code ?? null, errorMessage: err?.message ?? null,
     });
+    this.emitUpdate(job);
     job.settle({ ...v });
   }
 }
