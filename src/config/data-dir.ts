@@ -10,7 +10,7 @@
 //     a regular file, not writable by others), and written by creating a new file with O_EXCL
 //     and renaming it into place — rename replaces a planted symlink, it never writes through it.
 // A pre-existing data dir that others may read (0755) is tightened to 0700.
-import { closeSync, constants, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readSync, realpathSync, renameSync, rmSync, statSync, writeSync, chmodSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, realpathSync, renameSync, rmSync, statSync, writeSync, chmodSync, type Stats } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
 
@@ -25,10 +25,27 @@ const myUid = (): number | null => (typeof process.getuid === 'function' ? proce
 const octal = (mode: number) => (mode & 0o7777).toString(8).padStart(4, '0');
 const who = (uid: number) => `uid ${uid}`;
 
+/**
+ * Inside a user namespace (paranoid mode's jailed server, `hermetic prove`'s trap) every owner
+ * that is not mapped into it — root included — shows as the overflow uid. For folders ABOVE the
+ * data dir (/, /tmp, /home) that is almost always root: accepted there, never for the data dir
+ * or its files, which must be ours. null outside a user namespace.
+ */
+let unmapped: number | null | undefined;
+function unmappedUid(): number | null {
+  if (unmapped !== undefined) return unmapped;
+  unmapped = null;
+  try {
+    const map = readFileSync('/proc/self/uid_map', 'utf8').trim();
+    if (!/^0\s+0\s+4294967295$/.test(map)) unmapped = Number(readFileSync('/proc/sys/kernel/overflowuid', 'utf8').trim());
+  } catch { /* not Linux, or no /proc: no user namespace to account for */ }
+  return unmapped;
+}
+
 function ownerProblem(st: Stats, what: string, allowRoot: boolean): string | null {
   const me = myUid();
   if (me === null) return null; // Windows: no uids; ACLs are out of scope here
-  if (st.uid === me || (allowRoot && st.uid === 0)) return null;
+  if (st.uid === me || (allowRoot && (st.uid === 0 || st.uid === unmappedUid()))) return null;
   return `${what} is owned by ${who(st.uid)}, not you (${who(me)})`;
 }
 
@@ -101,7 +118,7 @@ export function checkPrivateFolder(dir: string, role: FolderRole): DataDirState 
     return { path, realPath: null, mode: null };
   }
   const me = myUid();
-  if (lst.isSymbolicLink() && me !== null && lst.uid !== me && lst.uid !== 0) {
+  if (lst.isSymbolicLink() && me !== null && ownerProblem(lst, 'link', true) !== null) {
     throw new DataDirError(`the ${label} ${path} is a symbolic link owned by ${who(lst.uid)}, not you (${who(me)}); it could point anywhere its owner likes — remove it, or pass the real folder with ${role.option}`);
   }
   let real: string;

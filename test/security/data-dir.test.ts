@@ -146,6 +146,14 @@ test('a non-root server refuses a data dir another (non-root) user planted; its 
   } finally {
     await s.stop();
   }
+  // The same user inside a user namespace of its own (paranoid mode's jailed server, `hermetic
+  // prove`): root's folders above the data dir show as the overflow uid there, and are still fine.
+  const inNs = join(root, 'in-userns');
+  mkdirSync(inNs, { mode: 0o700 });
+  chownSync(inNs, victim, victim);
+  const ns = await serve({ dataDir: inNs, wrap: [...as(victim), 'unshare', '--user', `--map-user=${victim}`, `--map-group=${victim}`, '--'], env: { HOME: root } });
+  await ns.stop();
+  assert.equal(statSync(join(inNs, 'token')).uid, victim);
 });
 
 test('a pre-existing 0755 data dir is tightened to 0700; a missing one is created 0700', async (t) => {
