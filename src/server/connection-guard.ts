@@ -97,9 +97,8 @@ export function guardConnections(server: Server, limits: ConnectionLimits): () =
     const t = all.get(req.socket);
     if (!t) return;
     t.busy = true;
-    const idle = (): void => { t.busy = false; t.since = Date.now(); };
-    res.once('finish', idle);
-    res.once('close', idle);
+    // 'close' follows 'finish' for a response that completed, and also ends an aborted one.
+    res.once('close', () => { t.busy = false; t.since = Date.now(); });
   });
 
   return () => ({ open: all.size, ...stats });

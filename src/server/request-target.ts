@@ -32,6 +32,8 @@ export function readTarget(target: string): TargetReading {
   const q = target.indexOf('?');
   const rawPath = q < 0 ? target : target.slice(0, q);
   const query = q < 0 ? '' : target.slice(q + 1);
+  // Every request passes here: the common case (a plain ASCII path) takes no decoding at all.
+  if (PLAIN.test(rawPath)) return normal(rawPath) ?? { ok: true, path: rawPath, rawPath, query };
   const bytes: number[] = [];
   for (let i = 0; i < rawPath.length; i++) {
     const c = rawPath.charCodeAt(i);
@@ -55,11 +57,20 @@ export function readTarget(target: string): TargetReading {
   }
   // Multi-byte characters may not hide a control character (U+0080–U+009F) either.
   if (/[\u0080-\u009f]/.test(path)) return refuse('the path encodes a control character');
+  return normal(path) ?? { ok: true, path, rawPath, query };
+}
+
+/** Visible ASCII but `%`, `#` and `\`: nothing to decode, nothing refused by character. */
+const PLAIN = /^[!"$&-[\]-~]*$/;
+
+/** A refusal when the decoded path is not normal (a dot or an empty segment), else null. */
+function normal(path: string): TargetReading | null {
+  if (!path.includes('/.') && !path.includes('//')) return null;
   const segments = path.split('/').slice(1);
   for (let i = 0; i < segments.length; i++) {
     const s = segments[i] as string;
     if (s === '.' || s === '..') return refuse('the path has a dot segment');
     if (s === '' && i < segments.length - 1) return refuse('the path has an empty segment (//)');
   }
-  return { ok: true, path, rawPath, query };
+  return null;
 }
