@@ -13,6 +13,7 @@ export const KNOWN_TYPES = {
   monitor_stopped: 'Monitor stopped', monitor_degraded: 'Monitor degraded', events_dropped: 'Events dropped',
   event_flood: 'Event floods', non_loopback_bind: 'Non-loopback listening', server_started: 'Server started',
   background_fault: 'Background faults',
+  plugin_refused: 'Plugins refused',
 };
 const SEVERITIES = { '': 'Any severity', 'warning,critical': 'Warnings and critical', critical: 'Critical only' };
 

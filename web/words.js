@@ -131,6 +131,10 @@ export function eventSentence(ev, { converterOf } = {}) {
     case 'background_fault':
       text = withTail(`A background task of the server failed${str(d.task) ? ` (${str(d.task)})` : ''}; the server carried on`, [str(d.error), count]);
       break;
+    case 'plugin_refused':
+      // A converter plugin that is not the user's own alone (issue 13 item 3): not loaded.
+      text = withTail(`A converter plugin${str(d.plugin) ? ` (${str(d.plugin)})` : ''} was not loaded: it is not yours alone`, [str(d.reason), count]);
+      break;
     case 'server_started':
       text = `Hermetic started${destinationOf(d) ? ` on ${destinationOf(d)}` : ''}${str(d.strictness) ? ` (strictness ${str(d.strictness)})` : ''}`;
       break;
