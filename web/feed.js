@@ -15,6 +15,7 @@ export const KNOWN_TYPES = {
   background_fault: 'Background faults',
   escape_setns: 'Escapes: setns', escape_pidfd_getfd: 'Escapes: pidfd_getfd', escape_ptrace: 'Escapes: ptrace',
   escape_seccomp_listener: 'Escapes: seccomp listener', escape_foreign_syscall: 'Escapes: foreign syscalls', nscd_probe: 'nscd probes',
+  plugin_refused: 'Plugins refused',
 };
 const SEVERITIES = { '': 'Any severity', 'warning,critical': 'Warnings and critical', critical: 'Critical only' };
 

@@ -151,6 +151,10 @@ export function eventSentence(ev, { converterOf } = {}) {
     case 'nscd_probe':
       text = `${subject} asked the system's name cache (nscd), as every lookup of a user or host name does — refused; not counted`;
       break;
+    case 'plugin_refused':
+      // A converter plugin that is not the user's own alone (issue 13 item 3): not loaded.
+      text = withTail(`A converter plugin${str(d.plugin) ? ` (${str(d.plugin)})` : ''} was not loaded: it is not yours alone`, [str(d.reason), count]);
+      break;
     case 'server_started':
       text = `Hermetic started${destinationOf(d) ? ` on ${destinationOf(d)}` : ''}${str(d.strictness) ? ` (strictness ${str(d.strictness)})` : ''}`;
       break;

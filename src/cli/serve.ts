@@ -1,7 +1,7 @@
 // `hermetic serve`: configuration → tripwire (before any other module is loaded, so nothing
 // imported later can open a connection unseen) → store → app → listen on loopback.
 import { parseArgs } from 'node:util';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { loadConfig, type Config } from '../config/index.js';
 import { EXIT, UsageError, type Command } from './command.js';
 import type { NewSecurityEvent } from '../events/index.js';
@@ -81,12 +81,14 @@ async function serve(config: Config): Promise<number> {
   // Runtime monitor + the jailed conversion pool (issue 5), created with the isolation service.
   const { createServerMonitor } = await import('../isolation/monitor/index.js');
   const { spawn: jailSpawn } = await import('../isolation/jail/index.js');
-  const { ConvertService } = await import('../convert/index.js');
+  const { ConvertService, pluginRefusalEvents } = await import('../convert/index.js');
   let jobs: InstanceType<typeof ConvertService> | null = null;
   const setup = async (ctx: Parameters<typeof isolation.setup>[0]): Promise<() => Promise<void>> => {
     const stopIsolation = isolation.setup(ctx);
     const monitor = await createServerMonitor({ config, store: ctx.store, logger: ctx.logger, listenPort: () => ctx.bind?.port });
     ctx.monitor = monitor;
+    // Plugins the workers will refuse (another user's, in a folder others can write…): say so now.
+    for (const ev of pluginRefusalEvents(config.convertersDir ?? join(config.dataDir, 'converters'))) { ctx.store.record(ev); ctx.logger.warn(ev.details, 'converter plugin refused'); }
     const svc = new ConvertService({
       config, spawn: jailSpawn, store: ctx.store, monitor, canConvert: () => isolation.canConvert(),
       onFault: (task, e) => recordFault(ctx.store, task, e, 'warning'),

@@ -6,7 +6,7 @@ import { request } from 'node:http';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/index.js';
 import { EXIT, UsageError, type Command } from './command.js';
-import { formatStatusLine, readRuntimeInfo, readToken, unverifiedSummary, type IsolationSummary, type RuntimeInfo, type StatusSnapshot } from '../server/index.js';
+import { CHALLENGE_HEADER, PROOF_HEADER, formatStatusLine, newChallenge, proofMatches, readRuntimeInfo, readToken, unverifiedSummary, type IsolationSummary, type RuntimeInfo, type StatusSnapshot } from '../server/index.js';
 
 const USAGE = `Usage: hermetic status [--json] [--data-dir D]
 
@@ -28,18 +28,28 @@ interface Health {
   isolation: IsolationSummary;
 }
 
-/** Ask the server on loopback; a wildcard bind is asked on the matching loopback address. */
+/**
+ * Ask the server on loopback; a wildcard bind is asked on the matching loopback address.
+ * server.json may be stale and its port taken by any other process, so the answer is believed
+ * only when the peer proves it knows this data dir's token (server/identity.ts) — and the token
+ * itself is never sent: health is public, and there is nothing else status needs to ask.
+ */
 function fetchHealth(info: RuntimeInfo, token: string | null, timeoutMs: number): Promise<Health> {
   const host = info.host === '::' || info.host === '::1' ? '::1' : '127.0.0.1';
   const hostHeader = host === '::1' ? `[::1]:${info.port}` : `127.0.0.1:${info.port}`;
+  if (!token) return Promise.reject(new Error('no valid token file in the data dir: cannot tell the Hermetic server of this data dir from any other process on its port'));
+  const challenge = newChallenge();
   return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = { host: hostHeader, accept: 'application/json' };
-    if (token) headers.authorization = `Bearer ${token}`;
+    const headers: Record<string, string> = { host: hostHeader, accept: 'application/json', [CHALLENGE_HEADER]: challenge };
     const req = request({ host, port: info.port, path: '/api/health', headers, timeout: timeoutMs, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
         if (res.statusCode !== 200) return reject(new Error(`HTTP ${res.statusCode}`));
+        const proof = res.headers[PROOF_HEADER];
+        if (!proofMatches(token, info.port, challenge, typeof proof === 'string' ? proof : undefined)) {
+          return reject(new Error(`the process on port ${info.port} could not prove it is the Hermetic server of this data dir (a stale server.json?); nothing was sent to it and its answer is ignored`));
+        }
         try { resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Health); } catch (e) { reject(e as Error); }
       });
     });

@@ -3,9 +3,11 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { ZodError } from 'zod';
 import { configSchema, type Config } from './schema.js';
 import { defaultDataDir, fromEnv, fromFile, merge, ConfigFileError, type RawConfig } from './sources.js';
+import { checkDataDir, DataDirError } from './data-dir.js';
 
 export { STRICTNESS_LEVELS, configSchema, DEFAULT_VERIFY_POLICY, type Config, type Strictness, type VerifyPolicyEntry } from './schema.js';
 export { defaultDataDir } from './sources.js';
+export { checkDataDir, checkPrivateFolder, fileProblem, prepareDataDir, readOwnFile, writeOwnFile, DataDirError, type DataDirState, type FolderRole, type OwnFile } from './data-dir.js';
 
 /** A configuration error: exit code 2, message names the key and the allowed values. */
 export class ConfigError extends Error {
@@ -60,8 +62,10 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   const dataDir = resolve(cwd, String(flags.dataDir ?? envCfg.dataDir ?? defaultDataDir(env)));
   let fileCfg: RawConfig;
   try {
+    checkDataDir(dataDir); // before anything in it is read: a planted config.json is never used
     fileCfg = absolutePaths(fromFile(join(dataDir, 'config.json')), dataDir);
   } catch (e) {
+    if (e instanceof DataDirError) throw new ConfigError(`unsafe data dir: ${e.message}`);
     if (e instanceof ConfigFileError) throw new ConfigError(`invalid configuration file ${e.message}`);
     throw e;
   }

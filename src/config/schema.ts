@@ -38,6 +38,29 @@ export const configSchema = z
       })
       .strict()
       .default({ max: 100, windowMs: 60_000 }),
+    /**
+     * HTTP connection limits (issue 13 item 5): a client that sends its headers or its body too
+     * slowly, or holds idle connections, is cut off; connections per client address are capped
+     * (all of loopback counts as one address), and idle/unfinished ones are evicted first.
+     */
+    http: z
+      .object({
+        /** The whole request (headers and body) must arrive within this. */
+        requestTimeoutMs: z.coerce.number().int().min(1000).default(60_000),
+        /** The request headers must arrive within this (at most requestTimeoutMs). */
+        headersTimeoutMs: z.coerce.number().int().min(1000).default(10_000),
+        /** An idle keep-alive connection is closed after this. */
+        keepAliveTimeoutMs: z.coerce.number().int().min(100).default(5_000),
+        /** A connection with no traffic at all for this long is closed (above the longest silent wait: a synchronous conversion, 60 s). */
+        idleTimeoutMs: z.coerce.number().int().min(1000).default(120_000),
+        /** Open connections per client address (loopback is one address). */
+        maxConnectionsPerIp: z.coerce.number().int().min(8).default(128),
+        /** Open connections in all (also kept under half the process's open-file limit). */
+        maxConnections: z.coerce.number().int().min(8).default(1024),
+      })
+      .strict()
+      .refine((h) => h.headersTimeoutMs <= h.requestTimeoutMs, { message: 'headersTimeoutMs must not exceed requestTimeoutMs' })
+      .default({ requestTimeoutMs: 60_000, headersTimeoutMs: 10_000, keepAliveTimeoutMs: 5_000, idleTimeoutMs: 120_000, maxConnectionsPerIp: 128, maxConnections: 1024 }),
     /** Largest accepted upload, bytes. */
     uploadLimitBytes: z.coerce.number().int().min(1024).default(100 * 1024 * 1024),
     jobTimeoutMs: z.coerce.number().int().min(1000).default(120_000),

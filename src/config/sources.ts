@@ -1,6 +1,6 @@
 // Where configuration comes from, lowest to highest precedence:
 // defaults < <dataDir>/config.json < HERMETIC_* environment < command-line flags.
-import { existsSync, readFileSync } from 'node:fs';
+import { readOwnFile } from './data-dir.js';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -72,10 +72,13 @@ export class ConfigFileError extends Error {
 }
 
 export function fromFile(file: string): RawConfig {
-  if (!existsSync(file)) return {};
+  // Only a file of ours: not a symlink, owned by us, not writable by others (data-dir.ts).
+  const own = readOwnFile(file);
+  if (own === null) return {};
+  if (!own.ok) throw new ConfigFileError(file, `${own.reason}; it is not used — and Hermetic does not start until it is fixed or removed`);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'));
+    parsed = JSON.parse(own.text);
   } catch (e) {
     throw new ConfigFileError(file, `not valid JSON (${(e as Error).message})`);
   }

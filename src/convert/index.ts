@@ -7,4 +7,5 @@ export { ConvertError, CONVERT_ERRORS, type ConvertErrorCode } from './errors.js
 export { FORMATS, FORMAT_IDS, toFormatId, mediaTypeOf, extOf, type FormatId } from './formats.js';
 export { supports, type ConverterInfo } from './catalog.js';
 export { LIMITS } from './limits.js';
+export { pluginRefusalEvents, inspectPluginDir } from './plugins.js';
 export type { Converter, ConverterManifest, ConvertInput, ConvertOutput } from './types.js';

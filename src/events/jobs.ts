@@ -2,6 +2,7 @@
 // the user opted in (the store drops them otherwise, whatever the caller passes).
 import type { SqlDatabase, SqlValue } from './driver.js';
 import type { JobRecord, JobStore, SandboxRunRecord, SandboxRunStore } from './types.js';
+import { ownerAlive, ownerOfThisProcess } from './owner.js';
 
 const JOB_COLUMNS: Record<Exclude<keyof JobRecord, 'id'>, string> = {
   converter: 'converter',
@@ -48,14 +49,34 @@ function jobFromRow(r: JobRow): JobRecord {
   return job;
 }
 
+export const INTERRUPTED_MESSAGE = 'the process running this job stopped (crashed or was killed) before the job ended; submit it again';
+
 export function createJobStore(db: SqlDatabase, logFileNames: boolean): JobStore {
   const privacy = <T extends Partial<JobRecord>>(j: T): T => (logFileNames ? j : { ...j, fileNames: undefined });
+  const owner = ownerOfThisProcess();
   return {
     insert(job) {
       const j = privacy({ queuedAt: new Date().toISOString(), ...job });
       const keys = Object.keys(JOB_COLUMNS) as (keyof typeof JOB_COLUMNS)[];
-      db.prepare(`INSERT INTO jobs (id, ${keys.map((k) => JOB_COLUMNS[k]).join(', ')}) VALUES (?${', ?'.repeat(keys.length)})`)
-        .run(j.id, ...keys.map((k) => toSql(j[k])));
+      // The owner process goes with every row: a later start can tell a dead process's job.
+      db.prepare(`INSERT INTO jobs (id, ${keys.map((k) => JOB_COLUMNS[k]).join(', ')}, owner) VALUES (?${', ?'.repeat(keys.length)}, ?)`)
+        .run(j.id, ...keys.map((k) => toSql(j[k])), owner);
+    },
+    reconcileInterrupted() {
+      const rows = db.prepare("SELECT id, owner FROM jobs WHERE status IN ('queued', 'running')").all() as { id: string; owner: string | null }[];
+      const dead = rows.filter((r) => !ownerAlive(r.owner)).map((r) => r.id);
+      if (!dead.length) return [];
+      const now = new Date().toISOString();
+      const mark = db.prepare("UPDATE jobs SET status = 'interrupted', finished_at = ?, error_code = 'INTERRUPTED', error_message = ? WHERE id = ? AND status IN ('queued', 'running')");
+      db.exec('BEGIN IMMEDIATE');
+      try {
+        for (const id of dead) mark.run(now, INTERRUPTED_MESSAGE, id);
+        db.exec('COMMIT');
+      } catch (e) {
+        db.exec('ROLLBACK');
+        throw e;
+      }
+      return dead;
     },
     update(id, changes) {
       const c = privacy(changes);

@@ -46,6 +46,32 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX idx_sandbox_runs_job ON sandbox_runs (job_id);
   `,
+  // 2: job status 'interrupted' (its process died before the job ended: reconciled at start-up)
+  //    and the owner process ("pid:starttime") that tells a live job from a dead one. SQLite
+  //    cannot change a CHECK constraint in place: the table is rebuilt, every row kept.
+  `
+  CREATE TABLE jobs_v2 (
+    id TEXT PRIMARY KEY,
+    converter TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted')),
+    input_bytes INTEGER,
+    output_bytes INTEGER,
+    queued_at TEXT,
+    started_at TEXT,
+    finished_at TEXT,
+    duration_ms INTEGER,
+    error_code TEXT,
+    error_message TEXT,
+    file_names TEXT,
+    owner TEXT
+  );
+  INSERT INTO jobs_v2 (id, converter, status, input_bytes, output_bytes, queued_at, started_at, finished_at, duration_ms, error_code, error_message, file_names)
+    SELECT id, converter, status, input_bytes, output_bytes, queued_at, started_at, finished_at, duration_ms, error_code, error_message, file_names FROM jobs;
+  DROP TABLE jobs;
+  ALTER TABLE jobs_v2 RENAME TO jobs;
+  CREATE INDEX idx_jobs_queued_at ON jobs (queued_at);
+  CREATE INDEX idx_jobs_unfinished ON jobs (status) WHERE status IN ('queued', 'running');
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

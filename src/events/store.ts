@@ -1,6 +1,7 @@
 // The security-event store: SQLite in the data dir (WAL, synchronous=FULL — an attempt that
 // record() acknowledged survives a crash), with flood protection in front of the writes.
-import { chmodSync, mkdirSync } from 'node:fs';
+import { chmodSync } from 'node:fs';
+import { prepareDataDir } from '../config/data-dir.js';
 import { join } from 'node:path';
 import { openDatabase, type SqlDatabase, type SqlValue } from './driver.js';
 import { migrate } from './migrations.js';
@@ -109,7 +110,7 @@ class Stats {
 }
 
 export function createEventStore(opts: EventStoreOptions): EventStore {
-  mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+  prepareDataDir(opts.dataDir); // ours, private, not writable by others (created 0700 if missing)
   const file = join(opts.dataDir, opts.fileName ?? 'hermetic.db');
   const db = openDatabase(file);
   try { chmodSync(file, 0o600); } catch { /* not ours to chmod (e.g. read-only data dir): SQLite opened it anyway */ }

@@ -30,6 +30,8 @@ export const SECURITY_EVENT_TYPES = [
   'escape_foreign_syscall',
   // glibc's nscd probe from a jailed process (info, once per run): noise, not a violation.
   'nscd_probe',
+  // A converter plugin that is not the user's own was not loaded (warning).
+  'plugin_refused',
 ] as const;
 export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];
 export type Severity = 'info' | 'warning' | 'critical';
@@ -72,7 +74,11 @@ export interface EventPage {
   offset: number;
 }
 
-export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+/**
+ * 'interrupted': the process that ran (or queued) the job died before it ended — kill -9, a
+ * crash — and a later start found the row unfinished. The row is kept; it will never finish.
+ */
+export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
 
 export interface JobRecord {
   id: string;
@@ -133,6 +139,12 @@ export interface JobStore {
   update(id: string, changes: Partial<Omit<JobRecord, 'id'>>): void;
   get(id: string): JobRecord | null;
   list(limit?: number): JobRecord[];
+  /**
+   * Mark `interrupted` every queued/running row whose owner process is gone (start-up, after a
+   * crash or kill -9). Rows of live processes (another server, a CLI run) are left alone.
+   * Returns the ids it marked.
+   */
+  reconcileInterrupted(): string[];
 }
 
 export interface SandboxRunStore {

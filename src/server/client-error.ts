@@ -19,5 +19,10 @@ export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): 
     connection: 'close',
   };
   const head = Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join('\r\n');
-  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${head}\r\n\r\n${body}`);
+  // end() alone only half-closes: a client that keeps sending (a slow upload past the request
+  // timeout) would keep the connection — and its descriptor — open. Destroy once the answer is out.
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${head}\r\n\r\n${body}`, () => socket.destroy());
+  const t = setTimeout(() => socket.destroy(), 2000);
+  t.unref();
+  socket.once('close', () => clearTimeout(t));
 }

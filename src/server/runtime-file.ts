@@ -1,7 +1,10 @@
 // `<dataDir>/server.json`: where a running server listens, so `hermetic status` can find it.
-// Written after listen, removed on shutdown; a stale file (dead pid) is ignored by readers.
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+// Written after listen, removed on shutdown; a stale file (dead pid) is ignored by readers — and
+// even a live-looking one is only a hint: status makes the peer prove who it is (identity.ts).
+// Read and written like every data-dir file (config/data-dir.ts): never through a symlink.
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { readOwnFile, writeOwnFile } from '../config/index.js';
 
 export interface RuntimeInfo {
   pid: number;
@@ -15,7 +18,7 @@ export interface RuntimeInfo {
 export const RUNTIME_FILE = 'server.json';
 
 export function writeRuntimeInfo(dataDir: string, info: RuntimeInfo): void {
-  writeFileSync(join(dataDir, RUNTIME_FILE), `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
+  writeOwnFile(join(dataDir, RUNTIME_FILE), `${JSON.stringify(info, null, 2)}\n`);
 }
 
 export function removeRuntimeInfo(dataDir: string, pid = process.pid): void {
@@ -35,7 +38,9 @@ function alive(pid: number): boolean {
 /** The running server's info, or null (no file, unreadable, or its process is gone). */
 export function readRuntimeInfo(dataDir: string, checkAlive = true): RuntimeInfo | null {
   try {
-    const info = JSON.parse(readFileSync(join(dataDir, RUNTIME_FILE), 'utf8')) as RuntimeInfo;
+    const own = readOwnFile(join(dataDir, RUNTIME_FILE), 64 * 1024);
+    if (!own?.ok) return null;
+    const info = JSON.parse(own.text) as RuntimeInfo;
     if (typeof info.pid !== 'number' || typeof info.port !== 'number') return null;
     return !checkAlive || alive(info.pid) ? info : null;
   } catch {

@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { Config } from '../config/index.js';
+import { DataDirError, prepareDataDir, type Config } from '../config/index.js';
 import { openEventStore, type EventStoreOptions } from '../events/index.js';
 import { version } from '../version.js';
 import { buildApp } from './app.js';
@@ -15,7 +15,7 @@ import { removeRuntimeInfo, writeRuntimeInfo } from './runtime-file.js';
 import { loadOrCreateToken } from './token.js';
 
 export class StartError extends Error {
-  constructor(readonly code: 'NON_LOOPBACK_REFUSED' | 'LISTEN_FD_INVALID' | 'LISTEN_FAILED', message: string, readonly exitCode = code === 'LISTEN_FAILED' ? 1 : 2) {
+  constructor(readonly code: 'NON_LOOPBACK_REFUSED' | 'LISTEN_FD_INVALID' | 'LISTEN_FAILED' | 'DATA_DIR_UNSAFE', message: string, readonly exitCode = code === 'LISTEN_FAILED' ? 1 : 2) {
     super(message);
   }
 }
@@ -77,7 +77,18 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       'Anyone who can reach that address could use the API; pass --allow-non-loopback if you really mean it.');
   }
   const logger = opts.logger ?? createLogger(config);
+  // The data dir first: checked (ours, not writable by others), created 0700, tightened if others could read it.
+  try {
+    const dd = prepareDataDir(config.dataDir);
+    if (dd.tightenedFrom !== null) logger.warn({ dataDir: dd.realPath, from: dd.tightenedFrom.toString(8), to: '700' }, 'data dir was readable by others: made private');
+  } catch (e) {
+    if (e instanceof DataDirError) throw new StartError('DATA_DIR_UNSAFE', `refusing to start: ${e.message}`);
+    throw e;
+  }
   const store = openEventStore({ ...opts.store, dataDir: config.dataDir, logFileNames: config.logFileNames });
+  // Jobs of a process that died (kill -9, crash) stay queued/running forever unless told: mark them interrupted.
+  const interrupted = store.jobs.reconcileInterrupted();
+  if (interrupted.length) logger.warn({ jobs: interrupted.length }, 'jobs left unfinished by a stopped process were marked interrupted');
   const cleanups: (() => void | Promise<void>)[] = [];
   let app: FastifyInstance | null = null;
   try {

@@ -9,15 +9,10 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { cliPath, testNode } from '../helpers/paths.js';
 import { helperBuilt, probe } from '../../src/isolation/jail/index.js';
+import { paranoidUnavailable } from '../helpers/paranoid.js';
 import type { CheckResult } from '../../src/isolation/verify/index.js';
 
-function canRun(): string | null {
-  if (process.platform !== 'linux') return 'paranoid mode needs Linux';
-  if (!helperBuilt()) return 'native/build/hermetic-jail is not built (no C compiler at install)';
-  const seccomp = probe().layers.seccomp;
-  if (!seccomp.available) return `seccomp is not available here: ${seccomp.reason}`;
-  return null;
-}
+const canRun = paranoidUnavailable;
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'hermetic-paranoid-'));

@@ -115,8 +115,9 @@ test('CORS: preflight only for our own origins; foreign origins get no CORS head
   const own = await req(port, '/api/test/echo', { method: 'OPTIONS', headers: { origin: `http://localhost:${port}`, 'access-control-request-method': 'POST' } });
   assert.equal(own.status, 204);
   assert.equal(own.headers['access-control-allow-origin'], `http://localhost:${port}`);
+  // A foreign page's GET is refused outright (issue 13 item 7: before it spends the rate-limit budget).
   const get = await req(port, '/api/health', { headers: { origin: 'http://attacker.example' } });
-  assert.equal(get.status, 200);
+  assertError(get, 403, 'ORIGIN_NOT_ALLOWED');
   assert.equal(get.headers['access-control-allow-origin'], undefined, 'a foreign page cannot read the answer');
 });
 

@@ -7,7 +7,7 @@ import TurndownService from 'turndown';
 import { z } from 'zod';
 import type { Converter } from '../types.js';
 import { ConvertError } from '../errors.js';
-import { inspectZip, decodeUtf8 } from '../guards/index.js';
+import { inspectZip, decodeUtf8, assertHtmlBounded } from '../guards/index.js';
 import { isRemoteUrl, remoteReferenceWarnings } from './remote-refs.js';
 
 const options = z
@@ -100,8 +100,9 @@ export const documentConverter: Converter<typeof options> = {
         const warnings = remoteReferenceWarnings(html);
         return { data: Buffer.from(out, 'utf8'), format: 'html', ...(warnings.length ? { warnings } : {}) };
       }
-      case 'md': out = turndown().turndown(html) + '\n'; break;
-      case 'txt': out = htmlToText(html); break;
+      // The DOM parser behind turndown is quadratic in nesting depth: bound the HTML first.
+      case 'md': assertHtmlBounded(html); out = turndown().turndown(html) + '\n'; break;
+      case 'txt': assertHtmlBounded(html); out = htmlToText(html); break;
       default: throw new ConvertError('NO_CONVERTER', `document cannot write ${input.to}`);
     }
     return { data: Buffer.from(out, 'utf8'), format: input.to };

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { Converter, ConvertOutput } from '../types.js';
 import { ConvertError } from '../errors.js';
 import { LIMITS } from '../limits.js';
+import { assertPdfStreamsBounded, DEFAULT_PDF_LIMITS, structureStreamsOnly } from '../guards/index.js';
 import { openImage, imageError } from './image.js';
 import { parsePageRanges, parseSplit } from './page-ranges.js';
 import { zipBuffers } from './zip-out.js';
@@ -47,6 +48,7 @@ const options = z
   .strict();
 
 async function pdfToText(data: Buffer, maxPages: number): Promise<string> {
+  await assertPdfStreamsBounded(data); // a stream bomb is refused before pdfjs inflates it
   const pdfjs = await loadPdfJs();
   const task = pdfjs.getDocument({
     data: new Uint8Array(data),
@@ -115,6 +117,8 @@ async function newPdf(): Promise<PDFDocument> {
 }
 
 async function loadPdf(data: Buffer): Promise<PDFDocument> {
+  // pdf-lib inflates object and cross-reference streams to read the file at all (nothing else).
+  await assertPdfStreamsBounded(data, { ...DEFAULT_PDF_LIMITS, only: structureStreamsOnly });
   try {
     // No updateMetadata: pdf-lib would stamp its own producer/dates into the source.
     return await PDFDocument.load(data, { updateMetadata: false });

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { Converter } from '../types.js';
 import { ConvertError } from '../errors.js';
 import { LIMITS } from '../limits.js';
-import { inspectZip, decodeUtf8, assertJsonDepth } from '../guards/index.js';
+import { assertXlsxBounded, decodeUtf8, assertJsonDepth } from '../guards/index.js';
 import { parseCsv, toCsvText } from './data.js';
 
 const options = z
@@ -33,7 +33,7 @@ function plain(v: ExcelJS.CellValue): Cell {
 }
 
 async function readSheet(data: Buffer, sheet: number | string | undefined): Promise<Cell[][]> {
-  await inspectZip(data);
+  await assertXlsxBounded(data); // zip-bomb checks, and the cells counted before exceljs builds them
   const wb = new ExcelJS.Workbook();
   try {
     await wb.xlsx.load(data as unknown as ArrayBuffer);

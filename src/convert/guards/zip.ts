@@ -38,8 +38,14 @@ function bomb(message: string): ConvertError {
   return new ConvertError('ARCHIVE_BOMB', message);
 }
 
+/**
+ * Sees the inflated bytes of the entries it asks for (e.g. to count cells in XLSX sheets while
+ * they are inflated anyway); may throw a ConvertError to stop the walk.
+ */
+export type ZipVisitor = (entryName: string) => ((chunk: Buffer) => void) | null;
+
 /** Inflate every entry, counting bytes; throw ARCHIVE_BOMB / INVALID_INPUT on the first problem. */
-export async function inspectZip(buf: Buffer, limits: ZipLimits = DEFAULT_ZIP_LIMITS): Promise<ZipSummary> {
+export async function inspectZip(buf: Buffer, limits: ZipLimits = DEFAULT_ZIP_LIMITS, visit?: ZipVisitor): Promise<ZipSummary> {
   let zip: ZipFile;
   try {
     zip = await open(buf);
@@ -75,10 +81,14 @@ export async function inspectZip(buf: Buffer, limits: ZipLimits = DEFAULT_ZIP_LI
         fail(bomb(`archive inflates past ${limits.maxTotalBytes} bytes`));
         return;
       }
+      const sink = visit?.(entry.fileName) ?? null;
       zip.openReadStream(entry, (err, stream) => {
         if (err) { fail(err); return; }
         let entryBytes = 0;
         stream.on('data', (chunk: Buffer) => {
+          if (sink) {
+            try { sink(chunk); } catch (e) { stream.destroy(); fail(e); return; }
+          }
           entryBytes += chunk.length;
           total += chunk.length;
           const ratio = entryBytes / Math.max(1, entry.compressedSize);

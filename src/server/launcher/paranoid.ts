@@ -10,7 +10,7 @@ import { readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Writable } from 'node:stream';
-import type { Config } from '../../config/index.js';
+import { prepareDataDir, type Config } from '../../config/index.js';
 import type { JailAttempt, LayerName } from '../../isolation/jail/types.js';
 import { PARANOID_ENV, LISTEN_FD, REPORT_FD } from './env.js';
 
@@ -99,6 +99,15 @@ export async function launchParanoid(config: Config, opts: LaunchOptions): Promi
   // Configuration travels as flags and HERMETIC_* variables (the jail's env is an allow-list).
   for (const [k, v] of Object.entries(process.env)) if (k.startsWith('HERMETIC_') && v !== undefined && !(k in env)) env[k] = v;
 
+  // The jail grants write access to existing folders only: on a first run the data dir must be
+  // created (privately, after the same checks as any start) before it can be named.
+  try {
+    prepareDataDir(config.dataDir);
+  } catch (e) {
+    listener.close();
+    say(`refusing to start: ${(e as Error).message}`);
+    return 2;
+  }
   let handle;
   try {
     handle = await jail.spawn(process.execPath, [CLI_MAIN, 'serve', ...opts.serveArgv, '--data-dir', config.dataDir], {

@@ -1,15 +1,26 @@
-// DNS-rebinding and cross-origin protection.
+// DNS-rebinding and cross-origin protection. Runs BEFORE the rate limit: a request another web
+// page makes the user's browser send is refused without spending the owner's budget (an image
+// tag loop on any site would otherwise lock the owner out with 429s).
 // - Host must be one of our loopback spellings with our port, else 421 (a rebound name such as
 //   attacker.example → 127.0.0.1 arrives with the attacker's Host).
-// - A state-changing request with any Origin but ours gets 403 (a form or fetch from another
-//   site, including another port on localhost, which is "same-site" but not same-origin).
+// - Any request with an Origin but ours gets 403 (a form, fetch or script from another site,
+//   including another port on localhost, which is "same-site" but not same-origin; `null`).
+// - Without an Origin, Fetch Metadata says where a browser request comes from: `cross-site` and
+//   `same-site` get 403 — except a top-level navigation to a UI page (a link the user clicked:
+//   it carries no cookie, SameSite=Strict, and can change nothing). A CLI sends neither header.
 // - CORS headers only ever name our own origins.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from '../errors.js';
 import { allowedHostHeaders, allowedOrigins, isIpLiteralHost } from '../loopback.js';
+import { targetOf } from './request-target.js';
 import { listeningPort, syncOnRequest, type ServerPlugin } from './types.js';
 
-const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/** A link the user followed from another site to a page of the UI (not the API). */
+function isTopLevelNavigation(request: FastifyRequest): boolean {
+  const h = request.headers;
+  return (request.method === 'GET' || request.method === 'HEAD') && h['sec-fetch-mode'] === 'navigate' && h['sec-fetch-dest'] === 'document'
+    && !targetOf(request).path.toLowerCase().startsWith('/api/');
+}
 
 export const hostOriginCheck: ServerPlugin = (app, ctx) => {
   let cachedPort = -1;
@@ -53,10 +64,12 @@ export const hostOriginCheck: ServerPlugin = (app, ctx) => {
         .send();
       return reply;
     }
-    if (STATE_CHANGING.has(request.method)) {
-      if (origin !== undefined && !ours) throw new HttpError(403, 'ORIGIN_NOT_ALLOWED', `requests from origin ${origin} may not change anything here`);
-      // Browsers that send Fetch Metadata tell us directly; a CLI sends neither header.
-      if (request.headers['sec-fetch-site'] === 'cross-site') throw new HttpError(403, 'ORIGIN_NOT_ALLOWED', 'cross-site requests may not change anything here');
+    if (origin !== undefined && !ours) throw new HttpError(403, 'ORIGIN_NOT_ALLOWED', `requests from origin ${origin} are not accepted here`);
+    if (!ours) {
+      const site = request.headers['sec-fetch-site'];
+      if ((site === 'cross-site' || site === 'same-site') && !isTopLevelNavigation(request)) {
+        throw new HttpError(403, 'ORIGIN_NOT_ALLOWED', `${site} requests are not accepted here (only this server's own pages may call it)`);
+      }
     }
     if (ours && originHeader) {
       reply.header('access-control-allow-origin', originHeader);

@@ -33,11 +33,29 @@ export function contentDisposition(name: string): string {
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 }
 
+/**
+ * A job this server process does not hold (it ran in an earlier process) from its stored row:
+ * the same shape as a live job, with what the row does not keep (formats, layers, result) null.
+ */
+function archivedJob(ctx: AppContext, id: string): Record<string, unknown> | null {
+  const r = ctx.store.jobs.get(id);
+  if (!r) return null;
+  return {
+    id: r.id, status: r.status, converter: r.converter === 'auto' ? null : r.converter, from: null, to: null,
+    inputBytes: r.inputBytes ?? 0, outputBytes: r.outputBytes ?? null, queuedAt: r.queuedAt ?? null, startedAt: r.startedAt ?? null,
+    finishedAt: r.finishedAt ?? null, durationMs: r.durationMs ?? null,
+    error: r.errorCode ? { code: r.errorCode, message: r.errorMessage ?? '' } : null,
+    layers: [], result: null, info: null, warnings: [], family: null, inputs: null, archived: true,
+  };
+}
+
 export const jobsRoutes: RoutePlugin = async (app, ctx) => {
   app.get('/api/jobs', async () => ({ jobs: jobService(ctx).list(), stats: jobService(ctx).stats() }));
 
   app.get('/api/jobs/:id', async (request) => {
-    const job = jobService(ctx).get(idParam(request.params));
+    const id = idParam(request.params);
+    // A job of an earlier run (e.g. `interrupted` by a crash) is still answered from its row.
+    const job = jobService(ctx).get(id) ?? archivedJob(ctx, id);
     if (!job) throw new ConvertError('JOB_NOT_FOUND', 'no such job');
     return { job };
   });
