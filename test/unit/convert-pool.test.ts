@@ -115,11 +115,12 @@ test('bad input: a clear error code, nothing left on disk, and the next job succ
     assert.equal(mismatch.error?.code, 'FORMAT_MISMATCH');
     const good = await s.convert({ data: Buffer.from('a: 1\n'), from: 'yaml', to: 'json' });
     assert.equal(good.status, 'succeeded', JSON.stringify(good.error));
-    // Job folders live in jobs/run-<pid>-*/w-*/; a failed job's folder is gone, the good one's result is there.
-    const jobs = join(dataDir, 'jobs');
-    const outputs = readdirSync(jobs).flatMap((run) => readdirSync(join(jobs, run)).map((w) => join(jobs, run, w, 'out')))
-      .filter((out) => existsSync(out)).flatMap((out) => readdirSync(out));
-    assert.deepEqual(outputs, ['output.json'], 'failed jobs leave no output behind; only the succeeded one has a result');
+    // Results live in the job's own folder (jobs/run-<pid>-*/j-*/r-<n>.<ext>); a failed job's
+    // folder is gone at once, and no input is left anywhere (warm workers' folders are empty).
+    const files: string[] = [];
+    const walk = (d: string): void => { for (const e of readdirSync(d, { withFileTypes: true })) { if (e.isDirectory()) walk(join(d, e.name)); else files.push(join(d, e.name)); } };
+    walk(join(dataDir, 'jobs'));
+    assert.deepEqual(files.map((f) => f.split('/').slice(-2).join('/').replace(/^j-\w+/, 'j-*')), ['j-*/r-0.json'], 'only the succeeded job\'s result is on disk');
   } finally { await s.close(); }
 });
 
@@ -200,14 +201,15 @@ test('bounded queue: beyond capacity a job is refused with QUEUE_FULL (503) and 
   } finally { await s.close(); }
 });
 
-test('bounded queue: waiting input bytes are capped too (uploads wait in memory)', async () => {
+test('bounded queue: input bytes held on disk are capped too (uploads and unfinished jobs)', async () => {
   const s = service({ maxQueued: 10, maxQueuedBytes: 10 }, { jobTimeoutMs: 1500 });
   s.start();
   try {
     await s.catalog();
     const running = s.submit({ data: Buffer.from('x'), from: 'txt', to: 'txt', converter: 'test-spin' });
     const first = s.submit({ data: Buffer.from('12345678'), from: 'txt', to: 'txt', converter: 'test-echo' });
-    assert.throws(() => s.submit({ data: Buffer.from('12345678'), from: 'txt', to: 'txt', converter: 'test-echo' }), { code: 'QUEUE_FULL', message: /hold 8 bytes/ });
+    // 1 byte running + 8 waiting: 8 more would pass the 10-byte budget.
+    assert.throws(() => s.submit({ data: Buffer.from('12345678'), from: 'txt', to: 'txt', converter: 'test-echo' }), { code: 'QUEUE_FULL', message: /holds 9 bytes/ });
     assert.equal((await s.wait(running.id)).error?.code, 'JOB_TIMEOUT');
     assert.equal((await s.wait(first.id)).status, 'succeeded');
     // The budget is released when a job leaves the queue.
