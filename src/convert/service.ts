@@ -248,11 +248,14 @@ export class ConvertService implements LaneHost {
     return Math.max(1, Math.min(60, Math.ceil((this.avgRunMs * (this.queue.length + 1)) / this.poolSize / 1000)));
   }
 
-  /** A spool for one request's uploads (the route streams each file part into it). */
-  openSpool(limitBytes: number): Spool {
+  /**
+   * A spool for one request's uploads (the route streams each file part into it); `expectBytes`
+   * (the declared request size) is reserved in the upload budget now, or QUEUE_FULL.
+   */
+  openSpool(limitBytes: number, expectBytes = 0): Spool {
     if (this.closingNow) throw new ConvertError('SHUTTING_DOWN', 'the converter service is shutting down');
     this.assertAllowed();
-    return new Spool(this.root, this.budget, limitBytes, () => this.retryAfter());
+    return new Spool(this.root, this.budget, limitBytes, () => this.retryAfter(), expectBytes);
   }
 
   /** One conversion (one file, or a combining job with `more`): validate and enqueue; returns at once. */

@@ -44,15 +44,29 @@ export interface SpooledFile {
 export class Spool {
   readonly dir: string;
   readonly files: SpooledFile[] = [];
+  /** Bytes received so far (all files). */
+  private received = 0;
+  /** Bytes taken from the budget: the reservation, or what was received if more. */
   private charged = 0;
   private owned = true;
 
-  constructor(root: string, private readonly budget: ByteBudget, private readonly limitBytes: number, private readonly retryAfterSec: () => number) {
-    this.dir = createJobDir(root);
+  /**
+   * `expectBytes`: the request's declared size, reserved in the budget now (QUEUE_FULL at once
+   * if it does not fit), so that uploads in flight cannot starve each other chunk by chunk.
+   */
+  constructor(root: string, private readonly budget: ByteBudget, private readonly limitBytes: number, private readonly retryAfterSec: () => number, expectBytes = 0) {
+    const reserve = Math.min(expectBytes, limitBytes);
+    if (reserve > 0) budget.take(reserve, retryAfterSec());
+    this.charged = reserve;
+    try {
+      this.dir = createJobDir(root);
+    } catch (e) {
+      budget.release(reserve);
+      throw e;
+    }
   }
 
-  /** Bytes received so far (all files). */
-  get bytes(): number { return this.charged; }
+  get bytes(): number { return this.received; }
 
   /**
    * Stream one upload to disk, charging the budget chunk by chunk. Over the request's limit:
@@ -64,10 +78,14 @@ export class Spool {
     let bytes = 0;
     const meter = new Transform({
       transform: (chunk: Buffer, _enc, done) => {
+        if (this.received + chunk.length > this.limitBytes) { done(new ConvertError('INPUT_TOO_LARGE', `the uploads together are larger than ${this.limitBytes} bytes`)); return; }
+        const beyond = this.received + chunk.length - this.charged;
+        if (beyond > 0) {
+          try { this.budget.take(beyond, this.retryAfterSec()); } catch (e) { done(e as Error); return; }
+          this.charged += beyond;
+        }
+        this.received += chunk.length;
         bytes += chunk.length;
-        if (this.charged + chunk.length > this.limitBytes) { done(new ConvertError('INPUT_TOO_LARGE', `the uploads together are larger than ${this.limitBytes} bytes`)); return; }
-        try { this.budget.take(chunk.length, this.retryAfterSec()); } catch (e) { done(e as Error); return; }
-        this.charged += chunk.length;
         done(null, chunk);
       },
     });
@@ -77,9 +95,10 @@ export class Spool {
     return f;
   }
 
-  /** Hand the folder and the charged bytes to a job (which releases them when it is done). */
+  /** Hand the folder and the bytes received to a job (which releases them when it is done); the unused reservation goes back. */
   handOver(): { dir: string; charged: number } {
     this.owned = false;
+    if (this.charged > this.received) { this.budget.release(this.charged - this.received); this.charged = this.received; }
     return { dir: this.dir, charged: this.charged };
   }
 

@@ -71,10 +71,41 @@ function multipartError(e: unknown, limit: number): unknown {
   }
 }
 
+/**
+ * A body the parser could not read (busboy: "Unexpected end of form", a malformed part header…)
+ * is the client's fault: 400 INVALID_MULTIPART. Our own errors, and the file system's (a full
+ * disk is ours: 500), pass unchanged.
+ */
+function unreadable(e: unknown): unknown {
+  if (e instanceof ConvertError || e instanceof HttpError) return e;
+  const x = e as { code?: unknown; syscall?: unknown };
+  if (typeof x.syscall === 'string' || (typeof x.code === 'string' && x.code.startsWith('FST_'))) return e;
+  return new HttpError(400, 'INVALID_MULTIPART', `the multipart body could not be read (${(e as Error).message ?? String(e)})`);
+}
+
+/**
+ * An upload refused before its body was read: the connection is closed after the answer, so a
+ * client does not reuse a socket whose request body is still (partly) unread.
+ */
+function refuse(reply: FastifyReply, e: unknown): never {
+  void reply.header('connection', 'close');
+  return withRetryAfter(reply, e);
+}
+
 /** Read the request: every file is streamed into the spool (the job's folder), fields collected. */
 async function readRequest(request: FastifyRequest, spool: Spool, limit: number): Promise<Fields> {
   const q = request.query as Fields;
   if (request.isMultipart()) {
+    try { return await readMultipart(request, spool, limit, q); } catch (e) { throw unreadable(e); }
+  }
+  const body = request.body as Readable | undefined;
+  if (!body || typeof body.pipe !== 'function') throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send multipart/form-data or application/octet-stream');
+  await spool.add(body, field(q.name, 'name') ?? null);
+  return q;
+}
+
+async function readMultipart(request: FastifyRequest, spool: Spool, limit: number, q: Fields): Promise<Fields> {
+  {
     const fields: Fields = {};
     for await (const part of request.parts()) {
       if (part.type === 'file') {
@@ -91,10 +122,6 @@ async function readRequest(request: FastifyRequest, spool: Spool, limit: number)
     if (!spool.files.length) throw new HttpError(400, 'MISSING_FILE', 'no file part named "file"');
     return { ...q, ...fields };
   }
-  const body = request.body as Readable | undefined;
-  if (!body || typeof body.pipe !== 'function') throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send multipart/form-data or application/octet-stream');
-  await spool.add(body, field(q.name, 'name') ?? null);
-  return q;
 }
 
 function failed(job: JobView): ConvertError {
@@ -191,16 +218,18 @@ export const convertRoutes: RoutePlugin = async (app, ctx) => {
     const svc = jobService(ctx);
     const declared = Number(request.headers['content-length']);
     if (Number.isFinite(declared) && declared > limit + 64 * 1024) {
-      throw new ConvertError('INPUT_TOO_LARGE', `the upload is larger than ${limit} bytes`);
+      refuse(reply, new ConvertError('INPUT_TOO_LARGE', `the upload is larger than ${limit} bytes`));
     }
     let spool: Spool;
-    try { spool = svc.openSpool(limit); } catch (e) { withRetryAfter(reply, e); }
+    // A declared size is reserved in the upload budget at once: an upload that fits is sure to
+    // finish, one that does not is refused before a byte is read (no starving each other).
+    try { spool = svc.openSpool(limit, Number.isFinite(declared) && declared > 0 ? declared : 0); } catch (e) { refuse(reply, e); }
     let f: Fields;
     try {
       f = await readRequest(request, spool, limit);
     } catch (e) {
       spool.discard();
-      withRetryAfter(reply, multipartError(e, limit));
+      refuse(reply, multipartError(e, limit));
     }
     let job: JobView;
     try {
