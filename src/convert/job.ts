@@ -85,6 +85,8 @@ export interface FileTask {
   cancelRequested: boolean;
   /** Put back once already (its worker died before it got the file). */
   retried: boolean;
+  /** "from:to" as declared ("?:html" when unknown): the pool preloads what recent files needed. */
+  pair: string;
 }
 
 export interface Job {

@@ -27,8 +27,8 @@ export interface LaneHost {
   readonly resultTtlMs: number;
   /** strict/paranoid: a worker terminated for network use ends its whole job. */
   readonly strict: boolean;
-  /** A worker of `family` for `job` (bound to it already). */
-  acquire(job: Job, family: FileTask['view']['family']): Promise<WarmWorker>;
+  /** A worker of the file's family for `job` (bound to it already). */
+  acquire(job: Job, file: FileTask): Promise<WarmWorker>;
   /** The next pending file, preferring `family` (the lane's worker's). */
   take(job: Job, family: string | null): FileTask | null;
   /** Put a file back at the front (its worker died before it was sent). */
@@ -187,7 +187,7 @@ export async function runLane(host: LaneHost, job: Job): Promise<void> {
       if (b && b.worker.family !== file.view.family && b.worker.family !== 'all') { unbind(host, b); b = null; }
       if (!b) {
         try {
-          b = bind(host, job, await host.acquire(job, file.view.family));
+          b = bind(host, job, await host.acquire(job, file));
         } catch (e) {
           const err = e instanceof ConvertError ? e : new ConvertError('WORKER_CRASHED', `conversion failed: ${(e as Error).message}`);
           host.fileDone(job, file, err);

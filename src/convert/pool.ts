@@ -139,6 +139,8 @@ interface Slot {
   waiters: { resolve: (w: WarmWorker) => void; reject: (e: Error) => void }[];
   /** Recent jobs, decaying (×0.9 per job of any family): the share of warm workers it gets. */
   demand: number;
+  /** Recent from:to pairs of this family, decaying (×0.9 per job of the family): what new workers preload. */
+  pairs: Map<string, number>;
   spawned: number;
   warmTotalMs: number;
 }
@@ -147,7 +149,7 @@ type SpawnMode = { kind: 'worker'; family: Family } | { kind: 'build-cache'; dir
 
 export class WarmPool {
   readonly events = new EventEmitter();
-  private readonly slots = new Map<Family, Slot>(FAMILIES.map((f) => [f, { ready: [], starting: 0, waiters: [], demand: 0, spawned: 0, warmTotalMs: 0 }]));
+  private readonly slots = new Map<Family, Slot>(FAMILIES.map((f) => [f, { ready: [], starting: 0, waiters: [], demand: 0, pairs: new Map(), spawned: 0, warmTotalMs: 0 }]));
   private started = false;
   private closed = false;
   private spawned = 0;
@@ -214,12 +216,17 @@ export class WarmPool {
   /**
    * A ready worker of `family` (waits for one); the caller owns it, binds it to its job and must
    * dispose() it. A ready 'all' worker (every module imported) is taken when the family has none.
+   * `pair` ("md:html"): what the job converts — workers spawned later preload what recent jobs needed.
    */
-  acquire(family: Family = 'all'): Promise<WarmWorker> {
+  acquire(family: Family = 'all', pair?: string): Promise<WarmWorker> {
     if (this.closed) return Promise.reject(new ConvertError('SHUTTING_DOWN', 'the converter pool is shutting down'));
     for (const sl of this.slots.values()) sl.demand *= 0.9;
     const slot = this.slot(family);
     slot.demand += 1;
+    if (pair) {
+      for (const [k, v] of slot.pairs) { if (v * 0.9 < 0.05) slot.pairs.delete(k); else slot.pairs.set(k, v * 0.9); }
+      slot.pairs.set(pair, (slot.pairs.get(pair) ?? 0) + 1);
+    }
     const w = slot.ready.shift() ?? (family !== 'all' && !this.catalogWanted ? this.slot('all').ready.shift() : undefined);
     if (w) { this.fill(); return Promise.resolve(w); }
     if (this.lastSpawnError && slot.starting === 0 && this.consecutiveFailures > 0) {
@@ -342,6 +349,11 @@ export class WarmPool {
     ).finally(() => { this.building = false; });
   }
 
+  /** The pairs recent jobs of `family` converted (at most 4, most frequent first): a new worker preloads their libraries. */
+  private recentPairs(family: Family): string[] {
+    return [...this.slot(family).pairs].filter(([, w]) => w >= 0.3).sort((a, b) => b[1] - a[1]).slice(0, 4).map(([p]) => p);
+  }
+
   /** Threads for libvips in each worker: the cores shared out over the workers that may run at once. */
   private threads(): number {
     return this.opts.threadsPerWorker ?? Math.max(1, Math.floor(cpus().length / Math.max(1, this.opts.size)));
@@ -354,6 +366,8 @@ export class WarmPool {
     const spawnedAt = Date.now();
     const folder = createJobFolder(o.jobsRoot);
     const env: Record<string, string> = { HERMETIC_WORKER: '1', HERMETIC_WORKER_FAMILY: family, HERMETIC_WORKER_THREADS: String(this.threads()), ...fo.env };
+    const pairs = this.recentPairs(family);
+    if (pairs.length) env.HERMETIC_WORKER_PAIRS = pairs.join(',');
     if (o.convertersDir) env.HERMETIC_CONVERTERS_DIR = o.convertersDir;
     const writable = [folder.outDir];
     if (fo.scratch) {

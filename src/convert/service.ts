@@ -337,7 +337,7 @@ export class ConvertService implements LaneHost {
           outputBytes: null, converter: null, from: toFormatId(hints[0]?.from ?? null), family: familyFor(fromId, to, req.converter),
           startedAt: null, finishedAt: null, durationMs: null, error: null, result: null, info: null, warnings: [], worker: null,
         },
-        sources: srcs, hints, resultPath: null, expiry: null, cancelRequested: false, retried: false,
+        sources: srcs, hints, resultPath: null, expiry: null, cancelRequested: false, retried: false, pair: `${fromId ?? '?'}:${to}`,
       };
     };
     const hintsOf = (f: JobInput, i: number): FileTask['hints'][number] => ({ from: f.from ?? req.from ?? null, name: names[i] ?? null });
@@ -536,8 +536,8 @@ export class ConvertService implements LaneHost {
 
   // ---- LaneHost ---------------------------------------------------------------------------
 
-  async acquire(job: Job, family: Family): Promise<WarmWorker> {
-    const w = await this.pool.acquire(family);
+  async acquire(job: Job, file: FileTask): Promise<WarmWorker> {
+    const w = await this.pool.acquire(file.view.family, file.pair);
     if (w.job !== null) throw new ConvertError('WORKER_CRASHED', 'internal error: a worker was offered twice'); // never happens; never ignored
     w.bindJob(job.view.id);
     this.active.add(w);

@@ -13,6 +13,7 @@
 import { isJob, type JobMessage, type ReadyMessage, type ResultMessage, type StartupTiming } from './protocol.js';
 import { isFamily, type Family } from './families.js';
 import { capThreadCodeRange } from './worker-threads.js';
+import { leanZodLocales } from './lean-imports.js';
 
 type Registry = import('./registry.js').ConverterRegistry;
 type Detect = typeof import('./detect.js').detectFormat;
@@ -127,6 +128,8 @@ async function buildCache(): Promise<void> {
   const { detectFormat } = await import('./detect.js');
   await import('./registry.js');
   await detectFormat(Buffer.from('a: 1\n'), { format: 'yaml' });
+  // Every library of every family, not just what a fresh worker preloads.
+  process.env.HERMETIC_WORKER_PAIRS = 'docx:md,html:txt,md:html,yaml:toml,csv:json';
   for (const f of BUILTIN_FAMILIES) {
     // The OCR engine's start is a worker thread + wasm: its JS is cached by importing the module.
     const fam = await importFamily(f);
@@ -152,6 +155,7 @@ async function main(): Promise<void> {
   if (process.env.HERMETIC_WORKER_MODE === 'build-cache') { await buildCache(); return; }
   const family = process.env.HERMETIC_WORKER_FAMILY ?? 'all';
   if (!isFamily(family)) throw new Error(`unknown worker family '${family}'`);
+  if (family !== 'plugin' && family !== 'all') leanZodLocales();
   const [E, { importFamily, rehearse }, { ConverterRegistry }, { loadPlugins }, { detectFormat }, fs, path] = await Promise.all([
     import('./errors.js'), import('./converters/load.js'), import('./registry.js'), import('./plugins.js'), import('./detect.js'),
     import('node:fs/promises'), import('node:path'),

@@ -64,6 +64,11 @@ function spooledFiles(dataDir: string): { path: string; bytes: number }[] {
   return out;
 }
 
+/** Bytes the server holds for uploads and unfinished jobs (its own count). */
+function inFlight(srv: TestServer): number {
+  return srv.svc.stats().uploads?.inFlightBytes ?? 0;
+}
+
 async function until(pred: () => boolean, ms = 10_000): Promise<boolean> {
   for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 20))) if (pred()) return true;
   return pred();
@@ -77,20 +82,20 @@ test('an upload lands in its job folder on disk while it is still arriving (not 
   const up = upload(srv, '/api/convert?async=1&to=json&from=csv', 6 * MiB, 3 * MiB);
   const onDisk = await until(() => spooledFiles(srv.dataDir).some((f) => f.bytes >= 3 * MiB - CHUNK.length * 4));
   assert.ok(onDisk, `half the body is in jobs/run-*/j-*/u-0 before the rest is sent: ${JSON.stringify(spooledFiles(srv.dataDir))}`);
-  assert.ok(srv.svc.stats().uploads.inFlightBytes >= 3 * MiB - CHUNK.length * 4, 'and counted against the budget');
+  assert.ok(inFlight(srv) >= 3 * MiB - CHUNK.length * 4, 'and counted against the budget');
   up.resume();
   const r = await up.done;
   assert.equal(r.status, 202, r.body);
 });
 
 test('twelve concurrent 7 MiB uploads against a 24 MiB budget: 503 QUEUE_FULL + Retry-After beyond it, server memory bounded, nothing left behind', async () => {
-  await until(() => srv.svc.stats().uploads.inFlightBytes === 0, 30_000);
+  await until(() => inFlight(srv) === 0, 30_000);
   const rss0 = process.memoryUsage().rss;
   let peak = rss0;
   let peakBudget = 0;
   const sampler = setInterval(() => {
     peak = Math.max(peak, process.memoryUsage().rss);
-    peakBudget = Math.max(peakBudget, srv.svc.stats().uploads.inFlightBytes);
+    peakBudget = Math.max(peakBudget, inFlight(srv));
   }, 10);
   const results = await Promise.all(Array.from({ length: 12 }, () => upload(srv, '/api/convert?async=1&to=json&from=csv', 7 * MiB).done));
   clearInterval(sampler);
@@ -107,6 +112,6 @@ test('twelve concurrent 7 MiB uploads against a 24 MiB budget: 503 QUEUE_FULL + 
   const grew = (peak - rss0) / MiB;
   assert.ok(grew < 40, `server memory grew ${grew.toFixed(1)} MiB for 84 MiB offered (held in memory it would be ≥ 84)`);
   // Everything settles: the budget is released and no upload is left on disk.
-  assert.ok(await until(() => srv.svc.stats().uploads.inFlightBytes === 0 && srv.svc.stats().running === 0 && srv.svc.stats().queued === 0, 60_000), JSON.stringify(srv.svc.stats()));
+  assert.ok(await until(() => inFlight(srv) === 0 && srv.svc.stats().running === 0 && srv.svc.stats().queued === 0, 60_000), JSON.stringify(srv.svc.stats()));
   assert.deepEqual(spooledFiles(srv.dataDir), []);
 });

@@ -1,12 +1,14 @@
 // Import the converter modules of one family only (the worker's warm-up). Dynamic imports, so a
-// data worker never loads sharp, pdfjs or tesseract. Each family may export `warm()`, run once
-// before the worker says it is ready, for work that is the same for every job (pdfjs's worker
-// handler, the OCR engine + model).
+// data worker never loads sharp, pdfjs or tesseract. Each family may export `warm(pairs)`, run
+// once before the worker says it is ready, for work that is the same for every job (pdfjs's
+// worker handler, the OCR engine + model) and for the libraries the recent jobs' from:to pairs
+// needed (the pool passes them: HERMETIC_WORKER_PAIRS) — a worker preloads what is being asked
+// for, and a converter imports anything else when a file first needs it.
 import type { Converter } from '../types.js';
 import type { Family } from '../families.js';
 import type { FormatId } from '../formats.js';
 
-type FamilyModule = { warm?: () => Promise<void> } & Record<string, unknown>;
+type FamilyModule = { warm?: (pairs?: readonly string[]) => Promise<void> } & Record<string, unknown>;
 type BuiltinFamily = Exclude<Family, 'plugin' | 'all'>;
 
 const LOADERS: Record<BuiltinFamily, () => Promise<{ mod: FamilyModule; converter: Converter }>> = {
@@ -22,33 +24,74 @@ const LOADERS: Record<BuiltinFamily, () => Promise<{ mod: FamilyModule; converte
 /** Families whose converters run sharp (libvips). */
 const USES_SHARP = new Set<Family>(['image', 'pdf', 'ocr', 'all']);
 
-/**
- * A tiny sample job per family, run once at warm-up (before the worker says it is ready, so no
- * user data is involved): the first real job then finds its code paths compiled and every lazily
- * loaded sub-module (file-type's detectors, encoders) already in memory.
- */
-const SAMPLES: Partial<Record<Family, { data: () => Promise<Buffer>; from: FormatId; to: FormatId }>> = {
-  data: { data: async () => Buffer.from('a: 1\nb: [x, y]\n'), from: 'yaml', to: 'json' },
-  document: { data: async () => Buffer.from('# t\n\n*a* [b](#c)\n'), from: 'md', to: 'html' },
-  spreadsheet: { data: async () => Buffer.from('a,b\n1,2\n'), from: 'csv', to: 'xlsx' },
-  image: { data: () => tinyPng(), from: 'png', to: 'webp' },
-  pdf: { data: () => tinyPng(), from: 'png', to: 'pdf' },
+/** What a worker preloads when the pool knows no recent demand for its family. */
+const DEFAULT_PAIRS: Partial<Record<Family, readonly string[]>> = {
+  document: ['md:html'],
+  data: ['csv:json'],
 };
+
+/** The from:to pairs recent jobs of this family converted (HERMETIC_WORKER_PAIRS, set by the pool). */
+export function warmPairs(family: Family): string[] {
+  const env = (process.env.HERMETIC_WORKER_PAIRS ?? '').split(',').filter((p) => /^[a-z?]{1,8}:[a-z]{1,8}$/.test(p));
+  return env.length ? env : [...(DEFAULT_PAIRS[family] ?? [])];
+}
+
+/** A realistic Markdown page: headings, emphasis, links, images, lists, code, a quote. */
+function markdownSample(): Buffer {
+  let s = '';
+  for (let i = 0; s.length < 2048; i++) {
+    s += `## Section ${i}\n\nSome *emphasis*, **strong** text, a [link](https://example.invalid/${i}?a=1) and \`code\`.\n\n`;
+    s += `- item one\n- item two with ![alt](img-${i}.png)\n\n1. first\n2. second\n\n> a quote\n\n\`\`\`\nblock ${i}\n\`\`\`\n\n`;
+  }
+  return Buffer.from(s);
+}
 
 async function tinyPng(): Promise<Buffer> {
   const { default: sharp } = await import('sharp');
   return sharp({ create: { width: 8, height: 8, channels: 3, background: { r: 1, g: 2, b: 3 } } }).png().toBuffer();
 }
 
-/** Run the family's sample through detection and its converter; the result is thrown away. */
+interface Rehearsal { data: () => Promise<Buffer>; from: FormatId; to: FormatId; times: number }
+
+/**
+ * Sample jobs run at warm-up (before the worker says it is ready, so no user data is involved),
+ * keyed by the pair they rehearse: the first real job then finds its code paths compiled and
+ * every lazily loaded sub-module (file-type's detectors, encoders) in memory. Markdown → HTML is
+ * rehearsed on a realistic page, four times: a fresh process renders its first 10 KB page
+ * several times slower than a hot one (V8 has not tiered the tokenizer up yet); this moves that
+ * cost from the request to the idle time before it (bench/convert.ts §2 measures the request).
+ */
+const REHEARSALS: Record<string, Rehearsal> = {
+  'md:html': { data: async () => markdownSample(), from: 'md', to: 'html', times: 4 },
+  'csv:json': { data: async () => Buffer.from('a,b\n1,2\n'), from: 'csv', to: 'json', times: 1 },
+  'yaml:json': { data: async () => Buffer.from('a: 1\nb: [x, y]\n'), from: 'yaml', to: 'json', times: 1 },
+  'csv:xlsx': { data: async () => Buffer.from('a,b\n1,2\n'), from: 'csv', to: 'xlsx', times: 1 },
+  'png:webp': { data: () => tinyPng(), from: 'png', to: 'webp', times: 1 },
+  'png:pdf': { data: () => tinyPng(), from: 'png', to: 'pdf', times: 1 },
+};
+
+/** Each family's rehearsal when recent demand names none it knows. */
+const FAMILY_REHEARSAL: Partial<Record<Family, string>> = {
+  data: 'csv:json', document: 'md:html', spreadsheet: 'csv:xlsx', image: 'png:webp', pdf: 'png:pdf',
+};
+
+/** Run the family's rehearsals (for its recent pairs) through detection and its converter; results are thrown away. */
 export async function rehearse(family: Family, converters: readonly Converter[]): Promise<void> {
-  const s = SAMPLES[family];
   const c = converters[0];
-  if (!s || !c) return;
+  if (!c || family === 'all' || family === 'plugin') return;
+  const fits = (k: string): boolean => { const r = REHEARSALS[k]; return !!r && c.manifest.from.includes(r.from) && c.manifest.to.includes(r.to); };
+  const keys = warmPairs(family).filter(fits);
+  const fallback = FAMILY_REHEARSAL[family];
+  if (!keys.length && fallback) keys.push(fallback);
   const { detectFormat } = await import('../detect.js');
-  const data = await s.data();
-  await detectFormat(data, { format: s.from });
-  await c.convert({ data, from: s.from, to: s.to }, c.manifest.options.parse({}));
+  for (const k of keys) {
+    const r = REHEARSALS[k]!;
+    const data = await r.data();
+    for (let i = 0; i < r.times; i++) {
+      await detectFormat(data, { format: r.from });
+      await c.convert({ data, from: r.from, to: r.to }, c.manifest.options.parse({}));
+    }
+  }
 }
 
 /**
@@ -77,6 +120,6 @@ export async function importFamily(family: Family): Promise<LoadedFamily> {
   if (USES_SHARP.has(family)) await configureSharp();
   return {
     converters: loaded.map((l) => l.converter),
-    warm: async () => { if (family !== 'all') for (const l of loaded) await l.mod.warm?.(); },
+    warm: async () => { if (family !== 'all') for (const l of loaded) await l.mod.warm?.(warmPairs(family)); },
   };
 }
