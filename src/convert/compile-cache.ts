@@ -17,6 +17,11 @@ import { packageRoot, version } from '../version.js';
 
 export type CacheState = 'ready' | 'absent' | 'building' | 'off';
 
+const RETRY_MS = 10 * 60_000;
+
+/** The builder runs at the lowest CPU priority: on a busy machine it may take minutes. */
+export const BUILD_TIMEOUT_MS = 10 * 60_000;
+
 function mtimeOf(p: string): string {
   try { const s = statSync(p); return `${s.size}:${s.mtimeMs}`; } catch { return '-'; }
 }
@@ -55,6 +60,8 @@ export class CompileCache {
   readonly dir: string;
   private stateNow: CacheState;
   private why: string;
+  /** When the last build failed: no new attempt for RETRY_MS (a broken set-up must not spin). */
+  private failedAt = 0;
 
   constructor(dataDir: string, nodePath: string, workerScript: string, enabled: boolean, reasonOff = 'disabled') {
     this.root = join(dataDir, 'cache');
@@ -84,7 +91,7 @@ export class CompileCache {
 
   /** A private folder for the builder to write into; null when no build is due. */
   beginBuild(): string | null {
-    if (this.stateNow !== 'absent') return null;
+    if (this.stateNow !== 'absent' || Date.now() - this.failedAt < RETRY_MS) return null;
     mkdirSync(this.root, { recursive: true, mode: 0o700 });
     if (!ownDir(this.root)) { this.disable(`${this.root} is not a folder of ours`); return null; }
     this.stateNow = 'building';
@@ -95,7 +102,7 @@ export class CompileCache {
   /** The builder finished (ok) or failed: seal its folder into place, or throw it away. */
   endBuild(tmp: string, ok: boolean, reason = 'the builder failed'): void {
     if (this.stateNow !== 'building') { removeTree(tmp); return; }
-    if (!ok) { removeTree(tmp); this.stateNow = 'absent'; this.why = reason; return; }
+    if (!ok) { removeTree(tmp); this.stateNow = 'absent'; this.why = reason; this.failedAt = Date.now(); return; }
     try {
       makeReadOnly(tmp);
       renameSync(tmp, this.dir);

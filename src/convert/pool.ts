@@ -23,7 +23,7 @@ import { processStartTime } from './proc.js';
 import { COMMON_FAMILIES, FAMILIES, type Family } from './families.js';
 import { spawnOptionsFor } from './spawn-options.js';
 import { nodeBaselineBytes } from './node-baseline.js';
-import { CompileCache } from './compile-cache.js';
+import { BUILD_TIMEOUT_MS, CompileCache } from './compile-cache.js';
 
 /** jail.spawn (or anything with its contract). */
 export type JailSpawn = (cmd: string, args: string[], opts: JailSpawnOptions) => JailHandle | Promise<JailHandle>;
@@ -429,7 +429,8 @@ export class WarmPool {
     this.warming.add(handle);
     if (this.closed) handle.kill('SIGKILL');
     try {
-      return await this.awaitReady(mode, handle, folder, spawnedAt, { cacheDir, rlimitBytes, readyTimeoutMs: fo.readyTimeoutMs ?? o.readyTimeoutMs ?? 30_000 });
+      const readyTimeoutMs = mode.kind === 'build-cache' ? BUILD_TIMEOUT_MS : fo.readyTimeoutMs ?? o.readyTimeoutMs ?? 30_000;
+      return await this.awaitReady(mode, handle, folder, spawnedAt, { cacheDir, rlimitBytes, readyTimeoutMs });
     } finally {
       this.warming.delete(handle);
     }

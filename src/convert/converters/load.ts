@@ -7,6 +7,7 @@
 import type { Converter } from '../types.js';
 import type { Family } from '../families.js';
 import type { FormatId } from '../formats.js';
+import { pairsOf } from '../registry.js';
 
 type FamilyModule = { warm?: (pairs?: readonly string[]) => Promise<void> } & Record<string, unknown>;
 type BuiltinFamily = Exclude<Family, 'plugin' | 'all'>;
@@ -79,7 +80,8 @@ const FAMILY_REHEARSAL: Partial<Record<Family, string>> = {
 export async function rehearse(family: Family, converters: readonly Converter[]): Promise<void> {
   const c = converters[0];
   if (!c || family === 'all' || family === 'plugin') return;
-  const fits = (k: string): boolean => { const r = REHEARSALS[k]; return !!r && c.manifest.from.includes(r.from) && c.manifest.to.includes(r.to); };
+  const pairs = pairsOf(c);
+  const fits = (k: string): boolean => { const r = REHEARSALS[k]; return !!r && pairs.some(([a, b]) => a === r.from && b === r.to); };
   const keys = warmPairs(family).filter(fits);
   const fallback = FAMILY_REHEARSAL[family];
   if (!keys.length && fallback) keys.push(fallback);
