@@ -3,7 +3,7 @@
 // termination, namespace check) — no server needed. One invocation is ONE job (one trust
 // domain): its files stream through the job's own workers, one per family, in parallel up to
 // the pool size; the workers are killed when the job is done, and never serve anything else.
-import { existsSync, statSync, mkdirSync, renameSync, copyFileSync } from 'node:fs';
+import { existsSync, statSync, mkdirSync, renameSync, copyFileSync, chmodSync } from 'node:fs';
 import { resolve, dirname, join, basename } from 'node:path';
 import { cpus } from 'node:os';
 import type { Command } from './command.js';
@@ -162,8 +162,10 @@ function deliver(svc: ConvertService, input: string, file: FileView, job: JobVie
   try {
     if (existsSync(out) && !values.force) return { input, error: { code: 'OUTPUT_EXISTS', message: `${out} exists; pass --force to overwrite, or -o / --out-dir` } };
     // Write beside the target and rename: an interrupted run leaves no half-written result.
+    // (The result is private to us in the job folder, 0600; the user's copy gets their umask.)
     const tmp = `${out}.hermetic-partial`;
     copyFileSync(result.path, tmp);
+    chmodSync(tmp, 0o666 & ~process.umask());
     renameSync(tmp, out);
   } finally {
     svc.discardResult(file.id);
