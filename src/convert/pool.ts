@@ -5,8 +5,9 @@
 // `size`), with one each for the common families from the start.
 //
 // Replacements must not compete with the job being served: a spawn to refill the warm stock
-// waits until no conversion is running (or at most `deferMaxMs`); only a spawn a job is waiting
-// for starts at once. Spawn failures are not hidden: waiting jobs fail with the reason
+// waits until a core is free of conversions (or at most `deferMaxMs`); only a spawn a job is
+// waiting for starts at once. The compile-cache builder runs at the lowest CPU priority.
+// Spawn failures are not hidden: waiting jobs fail with the reason
 // (ISOLATION_INSUFFICIENT when the jail refused a required layer).
 import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
@@ -70,9 +71,9 @@ export interface PoolOptions {
   replenish?: boolean;
   /** Families kept warm (one each) before any demand. Default COMMON_FAMILIES; the CLI: none. */
   prewarm?: readonly Family[];
-  /** Is a conversion running now? Refills wait while it is (see deferMaxMs). */
+  /** Are conversions using the cores now? Refills wait while they are (see deferMaxMs). */
   busy?: () => boolean;
-  /** Longest a refill waits for the service to be idle, ms (default 1000). */
+  /** Longest a refill waits for a free core, ms (default 5000: a short job is never competed with). */
   deferMaxMs?: number;
   /** The data dir: the compile cache lives in <dataDir>/cache. None: no compile cache. */
   dataDir?: string;
@@ -302,7 +303,7 @@ export class WarmPool {
     }
     if (held && !this.deferTimer) {
       this.deferredSpawns++;
-      this.deferTimer = setTimeout(() => { this.deferTimer = null; this.fill(true); }, this.opts.deferMaxMs ?? 1000);
+      this.deferTimer = setTimeout(() => { this.deferTimer = null; this.fill(true); }, this.opts.deferMaxMs ?? 5000);
       this.deferTimer.unref();
     }
     if (quiet && this.started && this.opts.buildCompileCache !== false) this.maybeBuildCache();

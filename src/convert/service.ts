@@ -176,8 +176,9 @@ export class ConvertService implements LaneHost {
       readyTimeoutMs: o.readyTimeoutMs ?? 30_000,
       readRoots: [packageRoot],
       replenish: o.replenish ?? true,
-      // A job is being served while any lane works: refills wait (see PoolOptions.busy).
-      busy: () => this.lanesBusy > 0,
+      // Refills wait while conversions hold every core but one (that one is the server's):
+      // on 2 CPUs, while any job is being served (see PoolOptions.busy).
+      busy: () => this.lanesBusy >= Math.max(1, cpus().length - 1),
       dataDir: o.config.dataDir,
       ...(o.compileCache === false ? { compileCache: false } : {}),
       ...(o.buildCompileCache === false ? { buildCompileCache: false } : {}),
@@ -518,8 +519,8 @@ export class ConvertService implements LaneHost {
     this.maybeFinish(job);
     this.dropDirIfDone(job);
     this.pump();
-    // Nothing converting: refills of the warm stock may start now.
-    if (this.lanesBusy === 0) this.pool.idle();
+    // A core is free again: refills of the warm stock may start now.
+    if (this.lanesBusy < Math.max(1, cpus().length - 1)) this.pool.idle();
   }
 
   /** Give free lanes out: first to waiting jobs (FIFO), then to running jobs with files nobody took. */
