@@ -1,7 +1,9 @@
-// `hermetic convert`: convert files on the command line, through the same warm, single-use,
-// jailed workers the server uses (never in this process), with the runtime monitor watching
-// them (policy, termination, namespace check) — no server needed.
-import { readFileSync, writeFileSync, existsSync, statSync, mkdirSync, renameSync } from 'node:fs';
+// `hermetic convert`: convert files on the command line, through the same warm, jailed workers
+// the server uses (never in this process), with the runtime monitor watching them (policy,
+// termination, namespace check) — no server needed. One invocation is ONE job (one trust
+// domain): its files stream through the job's own workers, one per family, in parallel up to
+// the pool size; the workers are killed when the job is done, and never serve anything else.
+import { existsSync, statSync, mkdirSync, renameSync, copyFileSync, chmodSync } from 'node:fs';
 import { resolve, dirname, join, basename } from 'node:path';
 import { cpus } from 'node:os';
 import type { Command } from './command.js';
@@ -10,14 +12,16 @@ import { loadConfig, STRICTNESS_LEVELS, type Config, type Strictness } from '../
 import { spawn as jailSpawn, probe as jailProbe } from '../isolation/jail/index.js';
 import { createMonitor } from '../isolation/monitor/index.js';
 import { openEventStore } from '../events/index.js';
-import { ConvertService, ConvertError, FORMAT_IDS, toFormatId, type JobView } from '../convert/index.js';
+import { ConvertService, ConvertError, FORMAT_IDS, toFormatId, type FileView, type JobInput, type JobView } from '../convert/index.js';
+import { forTerminal } from './terminal.js';
 
 const usage = `Usage: hermetic convert INPUT... --to FORMAT [-o OUT | --out-dir DIR] [--opt KEY=VALUE]...
        hermetic convert --list
 
-Converts each INPUT in a jailed worker process (no network: kernel namespaces, seccomp, Landlock
-where available, plus the in-process tripwire) and writes the result beside it, to -o (one
-input, or --combine), or into --out-dir.
+Converts the INPUTs as one job in jailed worker processes (no network: kernel namespaces,
+seccomp, Landlock where available, plus the in-process tripwire), as many at once as there are
+cores, and writes each result beside its input, to -o (one input, or --combine), or into
+--out-dir. The workers serve this invocation only and are killed when it is done.
 
 Options:
   -t, --to FORMAT        output format: ${FORMAT_IDS.join(', ')}
@@ -49,7 +53,7 @@ function parseOption(kv: string): [string, unknown] {
   return [key, value];
 }
 
-interface Outcome { input: string; output?: string; job?: JobView; error?: { code: string; message: string } }
+interface Outcome { input: string; output?: string; error?: { code: string; message: string } }
 
 /** One line, redrawn in place on a terminal: [#####-----] 5/10  ok 4  failed 1. */
 class Progress {
@@ -114,27 +118,25 @@ async function run(argv: string[]): Promise<number> {
   // (the jobs table): a quiet conversion writes no security event.
   const monitor = createMonitor({ config, store, tripwireScope: 'workers', lifecycleEvents: false, seccompProbe: () => jailProbe().layers.seccomp });
   monitor.start();
-  const jobs = values.combine ? 1 : inputs.length;
-  const concurrency = Math.max(1, Math.min(jobs, config.poolSize || cpus().length));
-  // One-shot: nothing kept warm up front; a batch keeps the next worker warming while one runs.
-  const svc = new ConvertService({ config, spawn: jailSpawn, store, monitor, poolSize: concurrency, replenish: jobs > 1, prewarm: [], maxQueued: concurrency });
+  const files = values.combine ? 1 : inputs.length;
+  const concurrency = Math.max(1, Math.min(files, config.poolSize || cpus().length));
+  // One-shot: nothing kept warm, no refills; a lane spawns its worker when the job starts.
+  const svc = new ConvertService({ config, spawn: jailSpawn, store, monitor, poolSize: concurrency, replenish: false, prewarm: [], maxQueued: 1, buildCompileCache: false });
   svc.start();
   try {
     if (values.list) {
       for (const c of await svc.catalog()) {
-        console.log(`${c.id.padEnd(14)} ${c.title}${c.origin === 'plugin' ? ' [plugin]' : ''}`);
+        console.log(`${c.id.padEnd(14)} ${forTerminal(c.title)}${c.origin === 'plugin' ? ' [plugin]' : ''}`);
         console.log(`${''.padEnd(14)} ${c.pairs.map(([a, b]) => `${a}→${b}`).join(' ')}`);
       }
       return EXIT.OK;
     }
     const started = Date.now();
-    const outcomes = values.combine
-      ? [await convertOne(svc, config, inputs[0]!, inputs.slice(1), values, options)]
-      : await convertAll(svc, config, inputs, values, options, concurrency);
+    const outcomes = await convertJob(svc, config, inputs, values, options);
     const failed = outcomes.filter((o) => o.error);
     const secs = ((Date.now() - started) / 1000).toFixed(1);
     console.error(`hermetic convert: ${outcomes.length - failed.length} of ${outcomes.length} converted in ${secs} s${failed.length ? `; ${failed.length} failed:` : ''}`);
-    for (const f of failed) console.error(`  ${f.input}: ${f.error!.code}: ${f.error!.message}`);
+    for (const f of failed) console.error(`  ${forTerminal(f.input)}: ${f.error!.code}: ${forTerminal(f.error!.message)}`);
     return failed.length ? EXIT.FAILURE : EXIT.OK;
   } finally {
     await svc.close();
@@ -143,66 +145,94 @@ async function run(argv: string[]): Promise<number> {
   }
 }
 
-type Values = { progress?: boolean | undefined; to?: string | undefined; output?: string | undefined; 'out-dir'?: string | undefined; from?: string | undefined; converter?: string | undefined; force?: boolean | undefined; verbose?: boolean | undefined };
+type Values = { progress?: boolean | undefined; to?: string | undefined; output?: string | undefined; 'out-dir'?: string | undefined; from?: string | undefined; converter?: string | undefined; force?: boolean | undefined; verbose?: boolean | undefined; combine?: boolean | undefined };
 
-async function convertAll(svc: ConvertService, config: Config, inputs: string[], values: Values, options: Record<string, unknown>, concurrency: number): Promise<Outcome[]> {
-  const outcomes: Outcome[] = new Array<Outcome>(inputs.length);
-  const progress = new Progress(inputs.length, values.progress === true);
-  let next = 0;
-  let done = 0;
-  let failed = 0;
-  progress.draw(0, 0);
-  // `concurrency` lanes, each taking the next file: the queue never overflows (the CLI waits
-  // instead of getting QUEUE_FULL) and only the files being converted are held in memory.
-  const lane = async (): Promise<void> => {
-    while (next < inputs.length) {
-      const i = next++;
-      outcomes[i] = await convertOne(svc, config, inputs[i]!, [], values, options);
-      done++;
-      if (outcomes[i].error) failed++;
-      progress.draw(done, failed);
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, lane));
-  progress.end();
-  return outcomes;
+/** Check an input before it joins the job: a readable regular file within the upload limit. */
+function checkInput(file: string, config: Config): { bytes: number } | { error: { code: string; message: string } } {
+  let st;
+  try { st = statSync(file); } catch { return { error: { code: 'FILE_NOT_FOUND', message: 'no such file' } }; }
+  if (!st.isFile()) return { error: { code: 'FILE_NOT_FOUND', message: 'not a regular file' } };
+  if (st.size > config.uploadLimitBytes) return { error: { code: 'INPUT_TOO_LARGE', message: `larger than ${config.uploadLimitBytes} bytes (uploadLimitBytes)` } };
+  if (st.size === 0) return { error: { code: 'INVALID_INPUT', message: 'the file is empty' } };
+  return { bytes: st.size };
 }
 
-function readInput(file: string, config: Config): Buffer {
-  if (!existsSync(file) || !statSync(file).isFile()) throw Object.assign(new Error('no such file'), { code: 'FILE_NOT_FOUND' });
-  if (statSync(file).size > config.uploadLimitBytes) throw new ConvertError('INPUT_TOO_LARGE', `larger than ${config.uploadLimitBytes} bytes (uploadLimitBytes)`);
-  return readFileSync(file);
-}
-
-async function convertOne(svc: ConvertService, config: Config, input: string, more: string[], values: Values, options: Record<string, unknown>): Promise<Outcome> {
+/** Copy a finished file's result to where the user wants it (never over an existing file without --force). */
+function deliver(svc: ConvertService, input: string, file: FileView, job: JobView, values: Values): Outcome {
+  const result = svc.result(file.id);
+  const out = outputPath(input, result.name, { output: values.output, outDir: values['out-dir'] });
   try {
-    const data = readInput(input, config);
-    const extra = more.map((m) => ({ data: readInput(m, config), name: basename(m) }));
-    const job = await svc.convert({ data, to: values.to as string, from: values.from ?? null, name: basename(input), converter: values.converter ?? null, options, ...(extra.length ? { more: extra } : {}) });
-    if (job.status !== 'succeeded' || !job.result) return { input, job, error: { code: job.error?.code ?? 'FAILED', message: job.error?.message ?? 'conversion failed' } };
-    const result = svc.result(job.id);
-    const out = outputPath(input, result.name, { output: values.output, outDir: values['out-dir'] });
-    if (existsSync(out) && !values.force) {
-      svc.discardResult(job.id);
-      return { input, job, error: { code: 'OUTPUT_EXISTS', message: `${out} exists; pass --force to overwrite, or -o / --out-dir` } };
-    }
+    if (existsSync(out) && !values.force) return { input, error: { code: 'OUTPUT_EXISTS', message: `${out} exists; pass --force to overwrite, or -o / --out-dir` } };
     // Write beside the target and rename: an interrupted run leaves no half-written result.
+    // (The result is private to us in the job folder, 0600; the user's copy gets their umask.)
     const tmp = `${out}.hermetic-partial`;
-    writeFileSync(tmp, readFileSync(result.path), { mode: 0o644 });
+    copyFileSync(result.path, tmp);
+    chmodSync(tmp, 0o666 & ~process.umask());
     renameSync(tmp, out);
-    svc.discardResult(job.id);
-    const notes = [
-      ...(job.info && 'confidence' in job.info ? [`OCR confidence ${job.info['confidence']}%`] : []),
-      ...job.warnings,
-    ];
-    for (const n of notes) console.error(`${basename(input)}: ${n}`);
-    if (values.verbose) console.error(`${basename(input)}: '${job.converter}' (${job.from} → ${job.to}) in ${job.durationMs} ms; worker isolation: ${job.layers.join(', ') || 'NONE (no kernel layer available here)'}`);
-    console.log(out);
-    return { input, output: out, job };
-  } catch (e) {
-    const code = e instanceof ConvertError ? e.code : (e as { code?: unknown }).code === 'FILE_NOT_FOUND' ? 'FILE_NOT_FOUND' : 'FAILED';
-    return { input, error: { code, message: (e as Error).message } };
+  } finally {
+    svc.discardResult(file.id);
   }
+  const name = forTerminal(basename(input));
+  const notes = [...(file.info && 'confidence' in file.info ? [`OCR confidence ${file.info['confidence']}%`] : []), ...file.warnings];
+  for (const n of notes) console.error(`${name}: ${forTerminal(n)}`);
+  if (values.verbose) {
+    const w = file.worker ? `; worker pid ${file.worker.pid}` : '';
+    console.error(`${name}: '${file.converter}' (${file.from} → ${job.to}) in ${file.durationMs} ms${w}; worker isolation: ${job.layers.join(', ') || 'NONE (no kernel layer available here)'}`);
+  }
+  console.log(forTerminal(out));
+  return { input, output: out };
+}
+
+/** The whole invocation as one job; results are written as each file finishes. */
+async function convertJob(svc: ConvertService, config: Config, inputs: string[], values: Values, options: Record<string, unknown>): Promise<Outcome[]> {
+  const outcomes: (Outcome | undefined)[] = new Array<Outcome | undefined>(values.combine ? 1 : inputs.length);
+  const checked = inputs.map((p) => ({ input: p, ...checkInput(p, config) }));
+  const ok: { index: number; input: string; bytes: number }[] = [];
+  checked.forEach((c, i) => { if ('error' in c) outcomes[values.combine ? 0 : i] ??= { input: c.input, error: c.error }; else ok.push({ index: i, input: c.input, bytes: c.bytes }); });
+  if (values.combine && outcomes[0]) return [outcomes[0]];
+  const progress = new Progress(outcomes.length, values.progress === true);
+  let done = outcomes.filter(Boolean).length;
+  let failedCount = done;
+  progress.draw(done, failedCount);
+  if (!ok.length) { progress.end(); return outcomes as Outcome[]; }
+  const files: JobInput[] = ok.map((o) => ({ path: o.input, bytes: o.bytes, name: basename(o.input) }));
+  let job: JobView;
+  try {
+    job = svc.submitJob({ to: values.to as string, from: values.from ?? null, converter: values.converter ?? null, options, files, combine: values.combine === true });
+  } catch (e) {
+    const error = { code: e instanceof ConvertError ? e.code : 'FAILED', message: (e as Error).message };
+    for (const o of ok) outcomes[values.combine ? 0 : o.index] ??= { input: o.input, error };
+    progress.end();
+    return outcomes as Outcome[];
+  }
+  // Each file as it finishes: its result is written out (and deleted from the job folder) at once.
+  const handled = new Set<string>();
+  const onUpdate = (v: JobView): void => {
+    if (v.id !== job.id) return;
+    v.files.forEach((f, i) => {
+      if (handled.has(f.id) || f.status === 'queued' || f.status === 'running') return;
+      handled.add(f.id);
+      const slot = ok[i]!;
+      let o: Outcome;
+      try {
+        o = f.status === 'succeeded' ? deliver(svc, slot.input, f, v, values) : { input: slot.input, error: { code: f.error?.code ?? 'FAILED', message: f.error?.message ?? 'conversion failed' } };
+      } catch (e) {
+        o = { input: slot.input, error: { code: e instanceof ConvertError ? e.code : 'FAILED', message: (e as Error).message } };
+      }
+      outcomes[values.combine ? 0 : slot.index] = o;
+      done++;
+      if (o.error) failedCount++;
+      progress.draw(done, failedCount);
+    });
+  };
+  const off = svc.onJobUpdate(onUpdate);
+  try {
+    onUpdate(await svc.wait(job.id));
+  } finally {
+    off();
+  }
+  progress.end();
+  return outcomes as Outcome[];
 }
 
 export const command: Command = {

@@ -9,11 +9,16 @@ export class BoundedQueue<T> {
 
   get length(): number { return this.items.length; }
 
-  /** Add, or throw QUEUE_FULL with a retry hint in seconds. */
-  push(item: T, retryAfterSec: number): void {
+  /** Throw QUEUE_FULL (with a retry hint in seconds) unless one more fits. */
+  assertRoom(retryAfterSec: number): void {
     if (this.items.length >= this.capacity) {
       throw new ConvertError('QUEUE_FULL', `the conversion queue is full (${this.capacity} waiting); try again in ${retryAfterSec} s`, { retryAfterSec });
     }
+  }
+
+  /** Add, or throw QUEUE_FULL with a retry hint in seconds. */
+  push(item: T, retryAfterSec: number): void {
+    this.assertRoom(retryAfterSec);
     this.items.push(item);
   }
 

@@ -1,24 +1,37 @@
-// The conversion service: accepts jobs, queues them (bounded), runs each in a warm, single-use
-// jailed worker, enforces the timeout and output cap, records job and sandbox-run rows, keeps
-// results until they are downloaded or expire. The server and the CLI both use this; neither
-// ever runs converter code in its own process.
+// The conversion service: accepts jobs (one trust domain each: a CLI invocation, an API request
+// with all its files, an async job), queues them (bounded), runs their files in warm jailed
+// workers — one worker per family per lane, reused for the job's next file and killed when the
+// job is done with it, never given to another job — enforces the timeout and output cap,
+// records job and sandbox-run rows, keeps results until they are downloaded or expire. The
+// server and the CLI both use this; neither ever runs converter code in its own process.
+//
+// Scheduling: `poolSize` lanes (worker slots) in all. A job starts with one lane as soon as one
+// is free (FIFO); a job with more files gets more lanes while slots are free, and gives its extra
+// lanes back, file by file, when another job is waiting.
 import { randomUUID } from 'node:crypto';
-import type { EventStore, JobRecord } from '../events/index.js';
-import type { Config } from '../config/index.js';
-import type { LayerName } from '../isolation/jail/index.js';
-import { ConvertError, isConvertErrorCode, type ConvertErrorCode } from './errors.js';
-import { toFormatId, extOf, mediaTypeOf, formatOfName, type FormatId } from './formats.js';
-import { familyFor, type Family } from './families.js';
-import { supports, type ConverterInfo } from './catalog.js';
-import { outputName, safeFileName } from './guards/names.js';
-import { LIMITS } from './limits.js';
-import { BoundedQueue } from './queue.js';
-import { WarmPool, NATIVE_HEADROOM_MB, type JailSpawn, type WorkerMonitor, type WarmWorker, type PoolStats } from './pool.js';
-import { jobsRoot, sweepJobsRoot, createRunRoot, removeRunRoot, writeInput, checkOutput, removeJobFolder, type JobFolder } from './jobdir.js';
-import { isResult, type JobMessage, type ResultMessage } from './protocol.js';
-import { packageRoot } from '../version.js';
 import { join } from 'node:path';
 import { cpus } from 'node:os';
+import { EventEmitter } from 'node:events';
+import type { EventStore } from '../events/index.js';
+import type { Config } from '../config/index.js';
+import type { LayerName } from '../isolation/jail/index.js';
+import { ConvertError } from './errors.js';
+import { toFormatId, formatOfName, type FormatId } from './formats.js';
+import { familyFor, type Family } from './families.js';
+import { supports, type ConverterInfo } from './catalog.js';
+import { safeFileName } from './guards/names.js';
+import { LIMITS } from './limits.js';
+import { BoundedQueue } from './queue.js';
+import { WarmPool, type JailSpawn, type WorkerMonitor, type WarmWorker, type PoolStats } from './pool.js';
+import { jobsRoot, sweepJobsRoot, createRunRoot, removeRunRoot, createJobDir, removeJobDir, type InputSource } from './jobdir.js';
+import { packageRoot } from '../version.js';
+import { Records } from './records.js';
+import { ByteBudget, Spool } from './spool.js';
+import { runLane, type LaneHost } from './lane.js';
+import { fileAsJob, finalStatus, snapshot, summarize, type FileTask, type Job, type JobView } from './job.js';
+import { rmSync, writeFileSync } from 'node:fs';
+
+export type { JobView, FileView, ProcessId } from './job.js';
 
 /** Decision from the verify module: may conversions run at the current strictness? */
 export type CanConvert = () => { ok: boolean; code?: string; message?: string };
@@ -30,26 +43,34 @@ export interface ConvertServiceOptions {
   store?: Pick<EventStore, 'jobs' | 'sandboxRuns'> | undefined;
   monitor?: WorkerMonitor | undefined;
   canConvert?: CanConvert | undefined;
-  /** Jobs waiting for a worker beyond those running. Default 16. */
+  /** Jobs waiting for a lane beyond those running. Default 16. */
   maxQueued?: number;
-  /** Input bytes held by waiting jobs (they are in memory until a worker takes them). Default 512 MiB. */
+  /**
+   * Bytes of uploads in flight and of unfinished jobs' inputs held on disk, server-wide.
+   * Default 1 GiB. (`maxQueuedBytes` is the former name.)
+   */
+  maxInFlightBytes?: number;
   maxQueuedBytes?: number;
   maxOutputBytes?: number;
   /** Layers every worker must have (passed to the jail). */
   requireLayers?: LayerName[];
   /** Tripwire in workers (default true). Only tests of the kernel layers alone turn it off. */
   tripwire?: boolean;
-  /** Override the pool size (CLI: 1). */
+  /** Override the pool size (the number of lanes: workers converting at once). */
   poolSize?: number;
   readyTimeoutMs?: number;
   /** Node binary for workers (default: the one running the server). */
   nodePath?: string;
   /** Keep the pool full after each job (default true; the one-shot CLI: false). */
   replenish?: boolean;
-  /** The jail's memory rlimit for workers (default: heap cap + NATIVE_HEADROOM_MB; see PoolOptions.rlimitBytes). */
+  /** The jail's memory rlimit for workers (default: see PoolOptions.rlimitBytes). */
   rlimitBytes?: number;
   /** Families kept warm before any demand (default: the common ones; the CLI: none). */
   prewarm?: readonly Family[];
+  /** Node's compile cache for workers (default true; see compile-cache.ts). */
+  compileCache?: boolean;
+  /** Build the compile cache when missing (default true; the one-shot CLI: false). */
+  buildCompileCache?: boolean;
   /**
    * A background task failed (today: starting a warm worker for the pool). The service carries
    * on (it retries with back-off); the caller records it where the user can see it.
@@ -57,6 +78,7 @@ export interface ConvertServiceOptions {
   onFault?: (task: 'pool.replenish', error: Error) => void;
 }
 
+/** One conversion (the former single-file API; `more` makes it a combining job). */
 export interface ConvertRequest {
   data: Buffer;
   to: string;
@@ -69,77 +91,82 @@ export interface ConvertRequest {
   more?: { data: Buffer; name?: string | null; from?: string | null }[];
 }
 
-export interface JobView {
-  id: string;
-  status: JobRecord['status'];
-  converter: string | null;
-  from: FormatId | null;
-  to: FormatId;
-  inputBytes: number;
-  outputBytes: number | null;
-  queuedAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  durationMs: number | null;
-  error: { code: string; message: string; [k: string]: unknown } | null;
-  /** Isolation layers in force in the worker that ran the job (empty until it starts). */
-  layers: string[];
-  /** Suggested download name and media type, once succeeded. */
-  result: { name: string; mediaType: string; bytes: number } | null;
-  /** Facts about the result from the converter (OCR: confidence). */
-  info: Record<string, string | number | boolean> | null;
-  /** What the user should know about the result (e.g. remote references left in HTML). */
-  warnings: string[];
-  /** The worker family that ran (or will run) it. */
-  family: Family;
-  /** Number of input files (more than one for a combining job). */
-  inputs: number;
-}
+/** One input of a job: bytes, a file of the user's (CLI; copied when its turn comes), or a spooled upload. */
+export type JobInput = ({ data: Buffer } | { path: string; bytes: number } | { spooled: string; bytes: number }) & { name?: string | null; from?: string | null };
 
-interface Job {
-  view: JobView;
-  req: ConvertRequest;
-  displayName: string | null;
-  folder: JobFolder | null;
-  outputFile: string | null;
-  done: Promise<JobView>;
-  settle: (v: JobView) => void;
-  expiry: NodeJS.Timeout | null;
-  /** DELETE while running: the worker is killed and the job ends 'cancelled'. */
-  cancelRequested?: boolean;
-  worker?: WarmWorker | null;
+/** A job: every file converted the same way, in one trust domain. */
+export interface JobRequest {
+  to: string;
+  from?: string | null;
+  converter?: string | null;
+  options?: Record<string, unknown>;
+  files: JobInput[];
+  /** All files are the inputs of ONE conversion (PDF merge, images → one PDF). */
+  combine?: boolean;
+  /** The request's uploads (spooled by the route): their folder becomes the job's. */
+  spool?: Spool;
 }
 
 export interface ServiceStats {
   pool: PoolStats;
+  /** Jobs waiting for a lane. */
   queued: number;
+  /** Jobs with a lane. */
   running: number;
+  /** Lanes in use / in all. */
+  lanes: { busy: number; size: number };
+  /** Files being converted now. */
+  converting: number;
   outcomes: Record<string, number>;
+  uploads: { inFlightBytes: number; budgetBytes: number };
 }
 
 const KEEP_FINISHED_JOBS = 500;
 
-export class ConvertService {
+export class ConvertService implements LaneHost {
   private readonly pool: WarmPool;
   private readonly queue: BoundedQueue<Job>;
   private readonly jobs = new Map<string, Job>();
-  private running = 0;
-  private queuedBytes = 0;
+  /** File id → its job (for files of a batch addressed on their own). */
+  private readonly fileIndex = new Map<string, { job: Job; file: FileTask }>();
+  private readonly runningJobs: Job[] = [];
+  private lanesBusy = 0;
+  private convertingNow = 0;
   private readonly outcomes: Record<string, number> = {};
   private readonly root: string;
   private readonly poolSize: number;
+  private readonly budget: ByteBudget;
   private avgRunMs = 2000;
-  private closing = false;
-  /** Workers running a job now (killed on close). */
+  private closingNow = false;
+  /** Workers bound to a job, until they have exited. */
   private readonly active = new Set<WarmWorker>();
-  private readonly updateListeners = new Set<(view: JobView) => void>();
+  /** File → the worker converting it now (cancel kills it). */
+  private readonly converting = new Map<FileTask, WarmWorker>();
+  /** Lanes running now (close() waits for them). */
+  private readonly lanes = new Set<Promise<void>>();
+  private readonly updates = new EventEmitter();
+  readonly records: Records;
+  readonly monitor: WorkerMonitor | undefined;
+  readonly jobTimeoutMs: number;
+  readonly workerMemoryMb: number;
+  readonly maxOutputBytes: number;
+  readonly resultTtlMs: number;
+  readonly strict: boolean;
 
   constructor(private readonly o: ConvertServiceOptions) {
     const jobsDir = jobsRoot(o.config.dataDir);
     sweepJobsRoot(jobsDir);
     this.root = createRunRoot(jobsDir);
     this.poolSize = o.poolSize ?? (o.config.poolSize || Math.max(1, cpus().length));
-    const strict = o.config.strictness !== 'standard';
+    this.strict = o.config.strictness !== 'standard';
+    this.records = new Records(o.store);
+    this.monitor = o.monitor;
+    this.jobTimeoutMs = o.config.jobTimeoutMs;
+    this.workerMemoryMb = o.config.workerMemoryMb;
+    this.maxOutputBytes = o.maxOutputBytes ?? LIMITS.maxOutputBytes;
+    this.resultTtlMs = o.config.resultTtlMs;
+    this.budget = new ByteBudget(o.maxInFlightBytes ?? o.maxQueuedBytes ?? 1024 * 1024 * 1024);
+    this.updates.setMaxListeners(0);
     this.pool = new WarmPool({
       size: this.poolSize,
       spawn: o.spawn,
@@ -147,13 +174,19 @@ export class ConvertService {
       memoryMb: o.config.workerMemoryMb,
       convertersDir: o.config.convertersDir ?? join(o.config.dataDir, 'converters'),
       require: o.requireLayers ?? [],
-      minKernelLayers: strict ? 1 : 0,
+      minKernelLayers: this.strict ? 1 : 0,
       tripwire: o.tripwire ?? true,
       monitor: o.monitor,
       killGraceMs: o.config.killGraceMs,
       readyTimeoutMs: o.readyTimeoutMs ?? 30_000,
       readRoots: [packageRoot],
       replenish: o.replenish ?? true,
+      // Refills wait while conversions hold every core but one (that one is the server's):
+      // on 2 CPUs, while any job is being served (see PoolOptions.busy).
+      busy: () => this.lanesBusy >= Math.max(1, cpus().length - 1),
+      dataDir: o.config.dataDir,
+      ...(o.compileCache === false ? { compileCache: false } : {}),
+      ...(o.buildCompileCache === false ? { buildCompileCache: false } : {}),
       ...(o.nodePath ? { nodePath: o.nodePath } : {}),
       ...(o.rlimitBytes ? { rlimitBytes: o.rlimitBytes } : {}),
       ...(o.prewarm ? { prewarm: o.prewarm } : {}),
@@ -164,7 +197,9 @@ export class ConvertService {
     });
   }
 
-  /** Remove leftovers of a previous run and warm the pool. */
+  get closing(): boolean { return this.closingNow; }
+
+  /** Warm the pool. */
   start(): void {
     this.warmUp();
   }
@@ -175,7 +210,7 @@ export class ConvertService {
    * workers on demand, so forgetting it costs only the first job's latency).
    */
   warmUp(): void {
-    if (!this.closing && this.allowed().ok) this.pool.start();
+    if (!this.closingNow && this.allowed().ok) this.pool.start();
   }
 
   catalog(): Promise<ConverterInfo[]> {
@@ -184,7 +219,29 @@ export class ConvertService {
   }
 
   stats(): ServiceStats {
-    return { pool: this.pool.stats(), queued: this.queue.length, running: this.running, outcomes: { ...this.outcomes } };
+    return {
+      pool: this.pool.stats(), queued: this.queue.length, running: this.runningJobs.length,
+      lanes: { busy: this.lanesBusy, size: this.poolSize }, converting: this.convertingNow, outcomes: { ...this.outcomes },
+      uploads: { inFlightBytes: this.budget.inUse, budgetBytes: this.budget.capacity },
+    };
+  }
+
+  /**
+   * Every status or progress change of any job (a file starting or finishing inside a batch
+   * included), as a snapshot of the job. Returns the unsubscribe function.
+   */
+  onJobUpdate(listener: (view: JobView) => void): () => void {
+    this.updates.on('update', listener);
+    return () => { this.updates.off('update', listener); };
+  }
+
+  private changed(job: Job): void {
+    summarize(job);
+    if (this.updates.listenerCount('update') === 0) return;
+    const v = snapshot(job);
+    for (const l of this.updates.listeners('update') as ((v: JobView) => void)[]) {
+      try { l(v); } catch { /* a listener's bug is not the job's */ }
+    }
   }
 
   private allowed(): { ok: boolean; code?: string; message?: string } {
@@ -196,65 +253,129 @@ export class ConvertService {
     if (!a.ok) throw new ConvertError('ISOLATION_INSUFFICIENT', a.message ?? 'conversions are refused: the required isolation is not in force', a.code ? { reason: a.code } : {});
   }
 
-  /** Validate and enqueue; returns at once. Throws ConvertError for requests refused up front. */
+  private retryAfter(): number {
+    return Math.max(1, Math.min(60, Math.ceil((this.avgRunMs * (this.queue.length + 1)) / this.poolSize / 1000)));
+  }
+
+  /**
+   * A spool for one request's uploads (the route streams each file part into it); `expectBytes`
+   * (the declared request size) is reserved in the upload budget now, or QUEUE_FULL.
+   */
+  openSpool(limitBytes: number, expectBytes = 0): Spool {
+    if (this.closingNow) throw new ConvertError('SHUTTING_DOWN', 'the converter service is shutting down');
+    this.assertAllowed();
+    return new Spool(this.root, this.budget, limitBytes, () => this.retryAfter(), expectBytes);
+  }
+
+  /** One conversion (one file, or a combining job with `more`): validate and enqueue; returns at once. */
   submit(req: ConvertRequest): JobView {
-    if (this.closing) throw new ConvertError('SHUTTING_DOWN', 'the converter service is shutting down');
+    const more = req.more ?? [];
+    return this.submitJob({
+      to: req.to, from: req.from ?? null, converter: req.converter ?? null, options: req.options ?? {},
+      files: [{ data: req.data, name: req.name ?? null, from: req.from ?? null }, ...more.map((m) => ({ data: m.data, name: m.name ?? null, from: m.from ?? req.from ?? null }))],
+      combine: more.length > 0,
+    });
+  }
+
+  /**
+   * Validate and enqueue a job of one or more files; returns at once. Throws ConvertError for a
+   * request refused up front (nothing of it is kept then: all or none).
+   */
+  submitJob(req: JobRequest): JobView {
+    try {
+      return this.createJob(req);
+    } catch (e) {
+      req.spool?.discard();
+      throw e;
+    }
+  }
+
+  private createJob(req: JobRequest): JobView {
+    if (this.closingNow) throw new ConvertError('SHUTTING_DOWN', 'the converter service is shutting down');
     this.assertAllowed();
     const to = toFormatId(req.to);
     if (!to) throw new ConvertError('UNSUPPORTED_FORMAT', `unknown output format '${req.to}'`);
     if (req.from && !toFormatId(req.from)) throw new ConvertError('UNSUPPORTED_FORMAT', `unknown input format '${req.from}'`);
-    if (!req.data?.length || req.more?.some((m) => !m.data?.length)) throw new ConvertError('INVALID_INPUT', 'the input is empty');
-    // Refuse impossible requests before a single-use worker is spent on them (the worker still
-    // decides from the real content; this only uses the declared format, when there is one).
+    if (!req.files.length) throw new ConvertError('INVALID_INPUT', 'no input file');
+    const sizes = req.files.map((f) => ('data' in f ? f.data.length : f.bytes));
+    if (sizes.some((n) => !n)) throw new ConvertError('INVALID_INPUT', 'the input is empty');
+    for (const f of req.files) if (f.from && !toFormatId(f.from)) throw new ConvertError('UNSUPPORTED_FORMAT', `unknown input format '${f.from}'`);
+    // Refuse impossible requests before a worker is spent on them (the worker still decides from
+    // the real content; this only uses the declared format, when there is one).
     const cat = this.pool.cachedCatalog();
-    if (cat && !supports(cat, toFormatId(req.from ?? null), to, req.converter)) {
-      throw new ConvertError('NO_CONVERTER', req.converter ? `converter '${req.converter}' cannot produce ${to}${req.from ? ` from ${req.from}` : ''}` : `no converter turns ${req.from ?? 'this input'} into ${to}`);
+    const declared = (f: JobInput): FormatId | null => toFormatId(f.from ?? req.from ?? null);
+    for (const f of req.combine ? req.files.slice(0, 1) : req.files) {
+      if (cat && !supports(cat, declared(f), to, req.converter)) {
+        throw new ConvertError('NO_CONVERTER', req.converter ? `converter '${req.converter}' cannot produce ${to}${f.from ?? req.from ? ` from ${f.from ?? req.from}` : ''}` : `no converter turns ${f.from ?? req.from ?? 'this input'} into ${to}`);
+      }
     }
-    const displayName = req.name ? safeFileName(req.name) : null;
-    for (const m of req.more ?? []) if (m.name) safeFileName(m.name); // refuse unsafe names up front
-    const family = familyFor(toFormatId(req.from ?? null) ?? formatOfName(req.name), to, req.converter);
-    const inputBytes = req.data.length + (req.more ?? []).reduce((n, m) => n + m.data.length, 0);
+    const names = req.files.map((f) => (f.name ? safeFileName(f.name) : null)); // refuses unsafe names up front
+    const mustWait = this.lanesBusy >= this.poolSize || this.queue.length > 0;
+    if (mustWait) this.queue.assertRoom(this.retryAfter());
+    // Inputs given as bytes go to disk now (the job record must not hold them in memory).
+    const inputBytes = sizes.reduce((a, b) => a + b, 0);
+    let dir: string;
+    let charged = 0;
+    const handed = req.spool?.handOver();
+    if (handed) { dir = handed.dir; charged = handed.charged; } else dir = createJobDir(this.root);
+    const sources: InputSource[] = [];
+    try {
+      const buffered = req.files.reduce((n, f) => n + ('data' in f ? f.data.length : 0), 0);
+      if (buffered) { this.budget.take(buffered, this.retryAfter()); charged += buffered; }
+      req.files.forEach((f, i) => {
+        if ('data' in f) {
+          const p = join(dir, `b-${i}`);
+          writeFileSync(p, f.data, { mode: 0o600, flag: 'wx' });
+          sources.push({ spooled: p });
+        } else if ('spooled' in f) sources.push({ spooled: f.spooled });
+        else sources.push({ path: f.path });
+      });
+    } catch (e) {
+      this.budget.release(charged);
+      removeJobDir(dir);
+      throw e;
+    }
+
     const id = randomUUID();
+    const queuedAt = new Date().toISOString();
+    const fileOf = (i: number, srcs: InputSource[], hints: FileTask['hints'], bytes: number): FileTask => {
+      const fromId = toFormatId(hints[0]?.from ?? null) ?? formatOfName(hints[0]?.name ?? null);
+      return {
+        view: {
+          id: req.combine || req.files.length === 1 ? id : randomUUID(), index: i, name: names[i] ?? null, status: 'queued', bytes,
+          outputBytes: null, converter: null, from: toFormatId(hints[0]?.from ?? null), family: familyFor(fromId, to, req.converter),
+          startedAt: null, finishedAt: null, durationMs: null, error: null, result: null, info: null, warnings: [], worker: null,
+        },
+        sources: srcs, hints, resultPath: null, expiry: null, cancelRequested: false, retried: false, pair: `${fromId ?? '?'}:${to}`,
+      };
+    };
+    const hintsOf = (f: JobInput, i: number): FileTask['hints'][number] => ({ from: f.from ?? req.from ?? null, name: names[i] ?? null });
+    const files = req.combine
+      ? [fileOf(0, sources, req.files.map(hintsOf), inputBytes)]
+      : req.files.map((f, i) => fileOf(i, [sources[i]!], [hintsOf(f, i)], sizes[i]!));
     let settle!: (v: JobView) => void;
     const done = new Promise<JobView>((r) => { settle = r; });
     const job: Job = {
-      req, displayName, folder: null, outputFile: null, done, settle, expiry: null,
+      spec: { to, converter: req.converter ?? null, options: req.options ?? {} },
+      files, pending: [...files], dir, charged, lanes: 0, cancelRequested: false, done, settle,
       view: {
-        id, status: 'queued', converter: req.converter ?? null, from: toFormatId(req.from ?? null), to,
-        inputBytes, outputBytes: null, queuedAt: new Date().toISOString(), startedAt: null,
-        finishedAt: null, durationMs: null, error: null, result: null, layers: [], info: null, warnings: [], family, inputs: 1 + (req.more?.length ?? 0),
+        id, status: 'queued', converter: req.converter ?? null, from: toFormatId(req.from ?? null) ?? files[0]!.view.from, to,
+        inputBytes, outputBytes: null, queuedAt, startedAt: null, finishedAt: null, durationMs: null, error: null, result: null,
+        layers: [], info: null, warnings: [], family: files[0]!.view.family, inputs: req.files.length,
+        files: files.map((f) => f.view), progress: { total: files.length, done: 0, succeeded: 0, failed: 0 }, workers: [],
       },
     };
-    const retryAfter = Math.max(1, Math.min(60, Math.ceil((this.avgRunMs * (this.queue.length + 1)) / this.poolSize / 1000)));
-    if (this.running >= this.poolSize) {
-      const budget = this.o.maxQueuedBytes ?? 512 * 1024 * 1024;
-      if (this.queuedBytes + inputBytes > budget && this.queue.length > 0) {
-        throw new ConvertError('QUEUE_FULL', `waiting jobs already hold ${this.queuedBytes} bytes of input; try again in ${retryAfter} s`, { retryAfterSec: retryAfter });
-      }
-      this.queue.push(job, retryAfter);
-      this.queuedBytes += inputBytes;
-    }
     this.jobs.set(id, job);
-    this.o.store?.jobs.insert({
-      id, converter: job.view.converter ?? 'auto', status: 'queued', inputBytes, queuedAt: job.view.queuedAt,
-      fileNames: this.o.config.logFileNames && displayName ? [displayName] : null,
+    if (files.length > 1) for (const f of files) this.fileIndex.set(f.view.id, { job, file: f });
+    this.records.jobInserted({
+      id, converter: job.view.converter ?? 'auto', status: 'queued', inputBytes, queuedAt,
+      fileNames: this.o.config.logFileNames ? names.filter((n): n is string => n !== null) : null,
     });
-    this.emitUpdate(job);
-    if (this.running < this.poolSize) void this.run(job);
+    if (mustWait) this.queue.push(job, this.retryAfter());
+    else this.startJob(job);
+    this.changed(job);
     this.trim();
-    return { ...job.view };
-  }
-
-  /** Every status/progress change of every job, as it happens (the jobs event stream). Returns unsubscribe. */
-  onJobUpdate(listener: (view: JobView) => void): () => void {
-    this.updateListeners.add(listener);
-    return () => { this.updateListeners.delete(listener); };
-  }
-
-  private emitUpdate(job: Job): void {
-    for (const l of this.updateListeners) {
-      try { l({ ...job.view }); } catch { /* a listener's failure is its own; the job goes on */ }
-    }
+    return snapshot(job);
   }
 
   /** Submit and wait for the outcome. */
@@ -265,64 +386,105 @@ export class ConvertService {
 
   wait(id: string): Promise<JobView> {
     const j = this.jobs.get(id);
-    if (!j) return Promise.reject(new ConvertError('JOB_NOT_FOUND', `no job ${id}`));
-    return j.done;
+    if (j) return j.done;
+    const f = this.fileIndex.get(id);
+    if (f) return f.job.done.then(() => fileAsJob(f.job, f.file));
+    return Promise.reject(new ConvertError('JOB_NOT_FOUND', `no job ${id}`));
   }
 
+  /** A job by its id, or a file of a batch by its own id (shaped like a one-file job). */
   get(id: string): JobView | null {
     const j = this.jobs.get(id);
-    return j ? { ...j.view } : null;
+    if (j) return snapshot(j);
+    const f = this.fileIndex.get(id);
+    return f ? fileAsJob(f.job, f.file) : null;
   }
 
   list(): JobView[] {
-    return [...this.jobs.values()].map((j) => ({ ...j.view })).reverse();
+    return [...this.jobs.values()].map((j) => snapshot(j)).reverse();
   }
 
-  /** The result file of a succeeded job, for download. */
-  result(id: string): { path: string; name: string; mediaType: string; bytes: number } {
+  private fileFor(id: string): { job: Job; file: FileTask } {
     const j = this.jobs.get(id);
-    if (!j) throw new ConvertError('JOB_NOT_FOUND', `no job ${id}`);
-    if (j.view.status === 'queued' || j.view.status === 'running') throw new ConvertError('RESULT_NOT_READY', `job ${id} is ${j.view.status}`);
-    if (j.view.status !== 'succeeded' || !j.view.result) throw new ConvertError('JOB_NOT_FOUND', `job ${id} has no result (${j.view.status})`, { status: j.view.status });
-    if (!j.outputFile || !j.folder) throw new ConvertError('RESULT_GONE', `the result of job ${id} was already downloaded or has expired`);
-    return { path: j.outputFile, ...j.view.result };
+    if (j) {
+      if (j.files.length !== 1) throw new ConvertError('JOB_NOT_FOUND', `job ${id} has one result per file: download each by its own id (files[].id)`, { files: j.files.map((f) => f.view.id) });
+      return { job: j, file: j.files[0]! };
+    }
+    const f = this.fileIndex.get(id);
+    if (!f) throw new ConvertError('JOB_NOT_FOUND', `no job ${id}`);
+    return f;
   }
 
-  /** Delete a job's result (after download, on TTL, or on request). */
+  /** The result file of a succeeded job (or file of a batch), for download. */
+  result(id: string): { path: string; name: string; mediaType: string; bytes: number } {
+    const { file } = this.fileFor(id);
+    const v = file.view;
+    if (v.status === 'queued' || v.status === 'running') throw new ConvertError('RESULT_NOT_READY', `job ${id} is ${v.status}`);
+    if (v.status !== 'succeeded' || !v.result) throw new ConvertError('JOB_NOT_FOUND', `job ${id} has no result (${v.status})`, { status: v.status });
+    if (!file.resultPath) throw new ConvertError('RESULT_GONE', `the result of job ${id} was already downloaded or has expired`);
+    return { path: file.resultPath, ...v.result };
+  }
+
+  /** Delete a result (after download, on TTL, or on request); a job id: all of its results. */
   discardResult(id: string): boolean {
     const j = this.jobs.get(id);
-    if (!j?.folder) return false;
-    if (j.expiry) clearTimeout(j.expiry);
-    removeJobFolder(j.folder);
-    j.folder = null;
-    j.outputFile = null;
+    const targets = j ? j.files.map((file) => ({ job: j, file })) : this.fileIndex.has(id) ? [this.fileIndex.get(id)!] : [];
+    let any = false;
+    for (const { job, file } of targets) {
+      if (!file.resultPath) continue;
+      if (file.expiry) clearTimeout(file.expiry);
+      rmSync(file.resultPath, { force: true });
+      file.resultPath = null;
+      any = true;
+      this.dropDirIfDone(job);
+    }
+    return any;
+  }
+
+  /** Cancel a queued job, or kill the workers of a running one (its files are removed); a file id: that file only. */
+  cancel(id: string): boolean {
+    const j = this.jobs.get(id);
+    if (j) {
+      if (j.view.status !== 'queued' && j.view.status !== 'running') return false;
+      j.cancelRequested = true;
+      const queued = this.queue.remove((q) => q === j);
+      this.cancelFiles(j, j.files);
+      if (queued) this.maybeFinish(j);
+      return true;
+    }
+    const f = this.fileIndex.get(id);
+    if (!f || (f.file.view.status !== 'queued' && f.file.view.status !== 'running')) return false;
+    this.cancelFiles(f.job, [f.file]);
     return true;
   }
 
-  /** Cancel a queued job, or kill the worker of a running one (its files are removed). */
-  cancel(id: string): boolean {
-    const j = this.jobs.get(id);
-    if (!j) return false;
-    if (j.view.status === 'running' && j.worker) {
-      j.cancelRequested = true;
-      j.worker.handle.kill('SIGKILL');
-      return true;
+  private cancelFiles(job: Job, files: FileTask[]): void {
+    for (const file of files) {
+      if (file.view.status === 'queued') {
+        const i = job.pending.indexOf(file);
+        if (i >= 0) job.pending.splice(i, 1);
+        file.cancelRequested = true;
+        this.fileDone(job, file, new ConvertError('CANCELLED', 'the job was cancelled before this file was converted'));
+      } else if (file.view.status === 'running') {
+        file.cancelRequested = true;
+        this.converting.get(file)?.handle.kill('SIGKILL');
+      }
     }
-    if (this.queue.remove((q) => q === j)) {
-      this.queuedBytes -= j.view.inputBytes;
-      this.finish(j, 'cancelled', null);
-      return true;
-    }
-    return false;
   }
 
   async close(): Promise<void> {
-    this.closing = true;
-    this.queuedBytes = 0;
-    for (const j of this.queue.drain()) this.finish(j, 'cancelled', new ConvertError('SHUTTING_DOWN', 'the server is shutting down'));
+    this.closingNow = true;
+    for (const j of this.queue.drain()) {
+      j.cancelRequested = true;
+      for (const f of j.pending.splice(0)) this.fileDone(j, f, new ConvertError('SHUTTING_DOWN', 'the server is shutting down'));
+    }
+    for (const j of this.runningJobs) this.abort(j, new ConvertError('SHUTTING_DOWN', 'the server is shutting down'));
     await this.pool.close();
     for (const w of this.active) w.handle.kill('SIGKILL');
-    for (const j of this.jobs.values()) if (j.folder) this.discardResult(j.view.id);
+    await Promise.all([...this.lanes]);
+    await Promise.all([...this.active].map((w) => w.dispose()));
+    this.records.flush();
+    for (const j of this.jobs.values()) { this.discardResult(j.view.id); removeJobDir(j.dir); }
     removeRunRoot(this.root);
   }
 
@@ -330,142 +492,162 @@ export class ConvertService {
     if (this.jobs.size <= KEEP_FINISHED_JOBS) return;
     for (const [id, j] of this.jobs) {
       if (this.jobs.size <= KEEP_FINISHED_JOBS) break;
-      if (j.view.status !== 'queued' && j.view.status !== 'running' && !j.folder) this.jobs.delete(id);
+      if (j.view.status !== 'queued' && j.view.status !== 'running' && !j.files.some((f) => f.resultPath)) {
+        this.jobs.delete(id);
+        for (const f of j.files) this.fileIndex.delete(f.view.id);
+      }
     }
   }
 
-  private async run(job: Job): Promise<void> {
-    this.running++;
-    let worker: WarmWorker | null = null;
-    try {
-      worker = await this.pool.acquire(job.view.family);
-      await this.execute(job, worker);
-    } catch (e) {
-      const err = e instanceof ConvertError ? e : new ConvertError('WORKER_CRASHED', `conversion failed: ${(e as Error).message}`);
-      if (job.folder) { removeJobFolder(job.folder); job.folder = null; }
-      if (job.view.status === 'queued' || job.view.status === 'running') this.finish(job, 'failed', err);
-      if (worker) await worker.dispose();
-    } finally {
-      if (worker) this.active.delete(worker);
-      this.running--;
-      const next = this.queue.shift();
-      if (next) { this.queuedBytes -= next.view.inputBytes; void this.run(next); }
-    }
+  // ---- scheduling -------------------------------------------------------------------------
+
+  private startJob(job: Job): void {
+    this.runningJobs.push(job);
+    this.addLane(job);
+    this.pump();
   }
 
-  private async execute(job: Job, worker: WarmWorker): Promise<void> {
-    const v = job.view;
-    v.status = 'running';
-    v.startedAt = new Date().toISOString();
-    const t0 = Date.now();
-    job.folder = worker.folder;
-    v.layers = worker.layers.filter((l) => l.inForce).map((l) => l.name);
-    this.active.add(worker);
-    job.worker = worker;
-    worker.bindJob(v.id);
-    this.o.store?.jobs.update(v.id, { status: 'running', startedAt: v.startedAt });
-    this.emitUpdate(job);
-    const runId = this.o.store?.sandboxRuns.insert({
-      jobId: v.id, pid: worker.pid, layers: worker.layers.filter((l) => l.inForce).map((l) => l.name),
-      limits: { memoryMb: this.o.config.workerMemoryMb, rlimitDataBytes: this.o.rlimitBytes ?? (this.o.config.workerMemoryMb + NATIVE_HEADROOM_MB) * 1024 * 1024, timeoutMs: this.o.config.jobTimeoutMs, maxOutputBytes: this.maxOutput() },
-      violations: 0, startedAt: v.startedAt,
-    });
-    const more = job.req.more ?? [];
-    const [inputFile, ...moreFiles] = writeInput(worker.folder, job.req.data, more.map((m) => m.data));
-    const msg: JobMessage = {
-      hermetic: 'job', jobId: v.id, inputFile: inputFile!, outputDir: worker.folder.outDir, from: job.req.from ?? null,
-      nameHint: job.displayName,
-      ...(more.length ? { more: more.map((m, i) => ({ inputFile: moreFiles[i]!, from: m.from ?? job.req.from ?? null, nameHint: m.name ? safeFileName(m.name) : null })) } : {}), to: v.to, converter: job.req.converter ?? null, options: job.req.options ?? {},
-      maxOutputBytes: this.maxOutput(),
-    };
-    // The bytes are on disk now; do not keep them in memory with the job record.
-    job.req = { ...job.req, data: Buffer.alloc(0), more: [] };
-    const outcome = await this.exchange(worker, msg);
-    // Namespace counters are read while the worker (and so its namespace) still exists.
-    const netns = this.o.monitor ? this.o.monitor.checkNetns(worker.pid, v.id) : null;
-    await worker.dispose({ keepFolder: true });
-    this.active.delete(worker);
-    job.worker = null;
-    if (job.cancelRequested) {
-      if (job.folder) { removeJobFolder(job.folder); job.folder = null; }
-      this.finish(job, 'cancelled', new ConvertError('CANCELLED', 'the job was cancelled; its worker was killed and its files removed'));
+  private addLane(job: Job): void {
+    this.lanesBusy++;
+    job.lanes++;
+    const lane = runLane(this, job)
+      .catch((e: unknown) => { this.abort(job, new ConvertError('WORKER_CRASHED', `internal error: ${(e as Error).message}`)); })
+      .finally(() => { this.lanes.delete(lane); this.laneDone(job); });
+    this.lanes.add(lane);
+  }
+
+  private laneDone(job: Job): void {
+    this.lanesBusy--;
+    job.lanes--;
+    if (job.lanes === 0 && job.pending.length > 0 && !job.cancelRequested && !this.closingNow) {
+      // A lane cannot start its file (never expected): keep the job going on a fresh lane.
+      this.addLane(job);
       return;
     }
-    const elapsed = Date.now() - t0;
-    this.avgRunMs = this.avgRunMs * 0.8 + elapsed * 0.2;
-    const violations = worker.handle.attempts.length + worker.tripwireAttempts;
-    if (runId !== undefined) {
-      this.o.store?.sandboxRuns.update(runId, {
-        finishedAt: new Date().toISOString(), violations,
-        usage: { wallMs: elapsed, warmMs: worker.readyAt - worker.spawnedAt, netns: netns ? { checked: netns.checked, delta: netns.delta } : null, outcome: outcome.kind },
-      });
-    }
-    if (worker.terminated) {
-      const culprit = worker.terminated.culprit ?? (outcome.kind === 'result' && !outcome.msg.ok ? String(outcome.msg.error.extra?.package ?? 'unknown') : 'unknown');
-      return this.fail(job, new ConvertError('NETWORK_VIOLATION', `the worker was terminated for network use by ${culprit}`, { culprit }));
-    }
-    if (outcome.kind === 'timeout') return this.fail(job, new ConvertError('JOB_TIMEOUT', `the conversion took longer than ${this.o.config.jobTimeoutMs} ms and was stopped`));
-    if (outcome.kind === 'exit') {
-      const tail = worker.stderrTail();
-      if (/heap out of memory|Allocation failed|Cannot allocate|out of memory/i.test(tail)) return this.fail(job, new ConvertError('OUT_OF_MEMORY', `the conversion needed more than ${this.o.config.workerMemoryMb} MiB and was stopped`));
-      return this.fail(job, new ConvertError('WORKER_CRASHED', `the converter worker exited unexpectedly (${outcome.detail})`));
-    }
-    const r = outcome.msg;
-    if (!r.ok) {
-      const code: ConvertErrorCode = isConvertErrorCode(r.error.code) ? r.error.code : 'INVALID_INPUT';
-      return this.fail(job, new ConvertError(code, r.error.message, r.error.extra ?? {}));
-    }
-    const check = checkOutput(worker.folder, r.outputFile, this.maxOutput());
-    if (!check.ok) return this.fail(job, new ConvertError(check.code, check.reason));
-    job.outputFile = r.outputFile;
-    v.converter = r.converter;
-    v.from = r.from;
-    v.outputBytes = check.bytes;
-    v.result = { name: outputName(job.displayName ?? undefined, extOf(r.format)), mediaType: mediaTypeOf(r.format), bytes: check.bytes };
-    v.info = r.info ?? null;
-    v.warnings = r.warnings ?? [];
-    this.finish(job, 'succeeded', null);
-    job.expiry = setTimeout(() => this.discardResult(v.id), this.o.config.resultTtlMs);
-    job.expiry.unref();
+    this.maybeFinish(job);
+    this.dropDirIfDone(job);
+    this.pump();
+    // A core is free again: refills of the warm stock may start now.
+    if (this.lanesBusy < Math.max(1, cpus().length - 1)) this.pool.idle();
   }
 
-  private maxOutput(): number {
-    return this.o.maxOutputBytes ?? LIMITS.maxOutputBytes;
+  /** Give free lanes out: first to waiting jobs (FIFO), then to running jobs with files nobody took. */
+  private pump(): void {
+    if (this.closingNow) return;
+    while (this.lanesBusy < this.poolSize) {
+      const next = this.queue.shift();
+      if (next) { this.startJob(next); continue; }
+      const wants = this.runningJobs.find((j) => j.pending.length > 0 && !j.cancelRequested);
+      if (!wants) break;
+      this.addLane(wants);
+    }
   }
 
-  /** Send the job; resolve with the result, the worker's death, or the timeout. */
-  private exchange(worker: WarmWorker, msg: JobMessage): Promise<{ kind: 'result'; msg: ResultMessage } | { kind: 'exit'; detail: string } | { kind: 'timeout' }> {
-    return new Promise((resolve) => {
-      const child = worker.handle.child;
-      const timer = setTimeout(() => { cleanup(); worker.handle.kill('SIGKILL'); resolve({ kind: 'timeout' }); }, this.o.config.jobTimeoutMs);
-      const onMessage = (m: unknown): void => { if (isResult(m) && m.jobId === msg.jobId) { cleanup(); resolve({ kind: 'result', msg: m }); } };
-      const onExit = (code: number | null, signal: NodeJS.Signals | null): void => { cleanup(); resolve({ kind: 'exit', detail: signal ? `signal ${signal}` : `exit code ${code}` }); };
-      const cleanup = (): void => { clearTimeout(timer); child.off('message', onMessage); child.off('exit', onExit); };
-      child.on('message', onMessage);
-      child.on('exit', onExit);
-      if (worker.exited) { cleanup(); resolve({ kind: 'exit', detail: 'exited before the job was sent' }); return; }
-      child.send(msg, (err) => { if (err) { cleanup(); resolve({ kind: 'exit', detail: `IPC send failed: ${err.message}` }); } });
-    });
+  // ---- LaneHost ---------------------------------------------------------------------------
+
+  async acquire(job: Job, file: FileTask): Promise<WarmWorker> {
+    const w = await this.pool.acquire(file.view.family, file.pair);
+    if (w.job !== null) throw new ConvertError('WORKER_CRASHED', 'internal error: a worker was offered twice'); // never happens; never ignored
+    w.bindJob(job.view.id);
+    this.active.add(w);
+    const inForce = w.layers.filter((l) => l.inForce).map((l) => l.name);
+    if (!job.view.layers.length) job.view.layers = inForce;
+    job.view.workers.push({ pid: w.pid, startTime: w.startTime, family: w.family });
+    if (job.view.status === 'queued') {
+      job.view.status = 'running';
+      job.view.startedAt = new Date().toISOString();
+      this.records.jobUpdated(job.view.id, { status: 'running', startedAt: job.view.startedAt });
+    }
+    return w;
   }
 
-  private fail(job: Job, err: ConvertError): void {
-    if (job.folder) { removeJobFolder(job.folder); job.folder = null; }
-    this.finish(job, 'failed', err);
+  take(job: Job, family: string | null): FileTask | null {
+    if (job.cancelRequested) return null;
+    let i = family && family !== 'all' ? job.pending.findIndex((f) => f.view.family === family) : -1;
+    if (i < 0) i = 0;
+    return job.pending.splice(i, 1)[0] ?? null;
   }
 
-  private finish(job: Job, status: JobRecord['status'], err: ConvertError | null): void {
-    const v = job.view;
-    v.status = status;
+  putBack(job: Job, file: FileTask): void {
+    file.view.status = 'queued';
+    file.view.startedAt = null;
+    file.view.worker = null;
+    this.converting.delete(file);
+    this.convertingNow--;
+    job.pending.unshift(file);
+    this.changed(job);
+  }
+
+  fileStarted(job: Job, file: FileTask, worker: WarmWorker): void {
+    const v = file.view;
+    v.status = 'running';
+    v.startedAt = new Date().toISOString();
+    v.worker = { pid: worker.pid, startTime: worker.startTime };
+    this.converting.set(file, worker);
+    this.convertingNow++;
+    this.changed(job);
+  }
+
+  fileDone(job: Job, file: FileTask, err: ConvertError | null): void {
+    const v = file.view;
+    if (v.status !== 'queued' && v.status !== 'running') return;
+    if (this.converting.delete(file)) this.convertingNow--;
+    v.status = err ? (err.code === 'CANCELLED' ? 'cancelled' : 'failed') : 'succeeded';
     v.finishedAt = new Date().toISOString();
     v.durationMs = v.startedAt ? Date.parse(v.finishedAt) - Date.parse(v.startedAt) : null;
     v.error = err ? err.toJSON() : null;
-    const key = status === 'failed' && err ? `failed:${err.code}` : status;
+    if (err) { for (const s of file.sources) if ('spooled' in s) rmSync(s.spooled, { force: true }); file.sources = []; }
+    if (v.durationMs !== null && !err) this.avgRunMs = this.avgRunMs * 0.8 + v.durationMs * 0.2;
+    const key = err ? `failed:${err.code}` : 'succeeded';
     this.outcomes[key] = (this.outcomes[key] ?? 0) + 1;
-    this.o.store?.jobs.update(v.id, {
+    if (file.resultPath) {
+      file.expiry = setTimeout(() => this.discardResult(v.id), this.resultTtlMs);
+      file.expiry.unref();
+    }
+    this.changed(job);
+    this.maybeFinish(job);
+  }
+
+  abort(job: Job, err: ConvertError): void {
+    job.cancelRequested = true;
+    for (const f of job.pending.splice(0)) this.fileDone(job, f, err);
+    for (const f of job.files) if (f.view.status === 'running') { f.cancelRequested = true; this.converting.get(f)?.handle.kill('SIGKILL'); }
+  }
+
+  shouldYield(job: Job): boolean {
+    return this.queue.length > 0 && job.lanes > 1;
+  }
+
+  retire(worker: WarmWorker): void {
+    void worker.dispose().finally(() => this.active.delete(worker));
+  }
+
+  /** All files final: the job ends (once), its inputs' budget is released, its folder kept only for results. */
+  private maybeFinish(job: Job): void {
+    const v = job.view;
+    if (v.status !== 'queued' && v.status !== 'running') return;
+    if (job.files.some((f) => f.view.status === 'queued' || f.view.status === 'running')) return;
+    const { status, error } = finalStatus(job);
+    v.status = status;
+    v.error = error;
+    v.finishedAt = new Date().toISOString();
+    v.durationMs = v.startedAt ? Date.parse(v.finishedAt) - Date.parse(v.startedAt) : null;
+    const i = this.runningJobs.indexOf(job);
+    if (i >= 0) this.runningJobs.splice(i, 1);
+    this.budget.release(job.charged);
+    job.charged = 0;
+    summarize(job);
+    this.records.jobUpdated(v.id, {
       status, finishedAt: v.finishedAt, durationMs: v.durationMs ?? undefined, outputBytes: v.outputBytes ?? undefined,
-      converter: v.converter ?? undefined, errorCode: err?.code ?? null, errorMessage: err?.message ?? null,
+      converter: v.converter ?? undefined, errorCode: error?.code ?? null, errorMessage: error?.message ?? null,
     });
-    this.emitUpdate(job);
-    job.settle({ ...v });
+    job.settle(snapshot(job));
+    this.changed(job);
+    this.dropDirIfDone(job);
+  }
+
+  private dropDirIfDone(job: Job): void {
+    const final = job.view.status !== 'queued' && job.view.status !== 'running';
+    if (final && job.lanes === 0 && !job.files.some((f) => f.resultPath)) removeJobDir(job.dir);
   }
 }

@@ -50,7 +50,8 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
     frameworkErrors: (error, _request, reply) => {
       const mapped = mapError(error);
       // Its reply type is generic over an unknown route schema; it is an ordinary reply.
-      void (reply as unknown as FastifyReply).code(mapped.status).headers(SECURITY_HEADERS).send(mapped.body);
+      // onSend hooks do not run for these: the no-store every error carries is set here too.
+      void (reply as unknown as FastifyReply).code(mapped.status).headers(SECURITY_HEADERS).header('cache-control', 'no-store').send(mapped.body);
     },
   });
   guardConnections(app.server, { maxPerAddress: http.maxConnectionsPerIp, maxTotal: http.maxConnections });

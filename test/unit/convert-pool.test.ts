@@ -115,11 +115,12 @@ test('bad input: a clear error code, nothing left on disk, and the next job succ
     assert.equal(mismatch.error?.code, 'FORMAT_MISMATCH');
     const good = await s.convert({ data: Buffer.from('a: 1\n'), from: 'yaml', to: 'json' });
     assert.equal(good.status, 'succeeded', JSON.stringify(good.error));
-    // Job folders live in jobs/run-<pid>-*/w-*/; a failed job's folder is gone, the good one's result is there.
-    const jobs = join(dataDir, 'jobs');
-    const outputs = readdirSync(jobs).flatMap((run) => readdirSync(join(jobs, run)).map((w) => join(jobs, run, w, 'out')))
-      .filter((out) => existsSync(out)).flatMap((out) => readdirSync(out));
-    assert.deepEqual(outputs, ['output.json'], 'failed jobs leave no output behind; only the succeeded one has a result');
+    // Results live in the job's own folder (jobs/run-<pid>-*/j-*/r-<n>.<ext>); a failed job's
+    // folder is gone at once, and no input is left anywhere (warm workers' folders are empty).
+    const files: string[] = [];
+    const walk = (d: string): void => { for (const e of readdirSync(d, { withFileTypes: true })) { if (e.isDirectory()) walk(join(d, e.name)); else files.push(join(d, e.name)); } };
+    walk(join(dataDir, 'jobs'));
+    assert.deepEqual(files.map((f) => f.split('/').slice(-2).join('/').replace(/^j-\w+/, 'j-*')), ['j-*/r-0.json'], 'only the succeeded job\'s result is on disk');
   } finally { await s.close(); }
 });
 
@@ -200,14 +201,15 @@ test('bounded queue: beyond capacity a job is refused with QUEUE_FULL (503) and 
   } finally { await s.close(); }
 });
 
-test('bounded queue: waiting input bytes are capped too (uploads wait in memory)', async () => {
+test('bounded queue: input bytes held on disk are capped too (uploads and unfinished jobs)', async () => {
   const s = service({ maxQueued: 10, maxQueuedBytes: 10 }, { jobTimeoutMs: 1500 });
   s.start();
   try {
     await s.catalog();
     const running = s.submit({ data: Buffer.from('x'), from: 'txt', to: 'txt', converter: 'test-spin' });
     const first = s.submit({ data: Buffer.from('12345678'), from: 'txt', to: 'txt', converter: 'test-echo' });
-    assert.throws(() => s.submit({ data: Buffer.from('12345678'), from: 'txt', to: 'txt', converter: 'test-echo' }), { code: 'QUEUE_FULL', message: /hold 8 bytes/ });
+    // 1 byte running + 8 waiting: 8 more would pass the 10-byte budget.
+    assert.throws(() => s.submit({ data: Buffer.from('12345678'), from: 'txt', to: 'txt', converter: 'test-echo' }), { code: 'QUEUE_FULL', message: /holds 9 bytes/ });
     assert.equal((await s.wait(running.id)).error?.code, 'JOB_TIMEOUT');
     assert.equal((await s.wait(first.id)).status, 'succeeded');
     // The budget is released when a job leaves the queue.
@@ -231,5 +233,69 @@ test('strict: a worker without any kernel layer is refused (ISOLATION_INSUFFICIE
     const v = await s.convert({ data: Buffer.from('x'), from: 'txt', to: 'txt', converter: 'test-echo' });
     assert.equal(v.status, 'failed');
     assert.equal(v.error?.code, 'ISOLATION_INSUFFICIENT');
+  } finally { await s.close(); }
+});
+
+test('a batch is one job: its files stream through the job\'s own workers (≤ the pool size), each file with its own id and result', async () => {
+  const s = service({ poolSize: 2 });
+  s.start();
+  try {
+    const job = s.submitJob({ to: 'txt', from: 'txt', converter: 'test-echo', files: Array.from({ length: 6 }, (_, i) => ({ data: Buffer.from(`file ${i}`), name: `f${i}.txt` })) });
+    assert.equal(job.files.length, 6);
+    assert.equal(new Set(job.files.map((f) => f.id)).size, 6, 'every file has its own id');
+    const done = await s.wait(job.id);
+    assert.equal(done.status, 'succeeded');
+    assert.deepEqual(done.progress, { total: 6, done: 6, succeeded: 6, failed: 0 });
+    assert.ok(done.workers.length >= 1 && done.workers.length <= 2, `workers: ${done.workers.length}`);
+    const facts = done.files.map((f) => JSON.parse(readFileSync(s.result(f.id).path, 'utf8')) as { pid: number; jobsSeen: number; input: string });
+    assert.deepEqual(facts.map((f) => f.input), Array.from({ length: 6 }, (_, i) => `file ${i}`), 'each file got its own input back');
+    assert.ok(new Set(facts.map((f) => f.pid)).size <= 2, 'two lanes at most');
+    assert.ok(facts.some((f) => f.jobsSeen > 1), 'a worker converted several files of the job');
+    // A file of the batch is addressable like a job (the former per-file API).
+    const one = s.get(done.files[3]!.id);
+    assert.equal(one?.partOf, job.id);
+    assert.equal(one?.status, 'succeeded');
+    // A new job never gets those processes.
+    const next = await s.convert({ data: Buffer.from('later'), from: 'txt', to: 'txt', converter: 'test-echo' });
+    const later = JSON.parse(readFileSync(s.result(next.id).path, 'utf8')) as { pid: number; jobsSeen: number };
+    assert.ok(!facts.some((f) => f.pid === later.pid), 'the next job ran in a fresh process');
+    assert.equal(later.jobsSeen, 1);
+  } finally { await s.close(); }
+});
+
+test('onJobUpdate: every status change and every file\'s progress inside a batch, until the job ends; unsubscribe stops it', async () => {
+  const s = service({ poolSize: 1 });
+  s.start();
+  try {
+    const seen: { status: string; done: number; running: number }[] = [];
+    const off = s.onJobUpdate((v) => seen.push({ status: v.status, done: v.progress.done, running: v.files.filter((f) => f.status === 'running').length }));
+    const job = s.submitJob({ to: 'txt', from: 'txt', converter: 'test-echo', files: [0, 1, 2].map((i) => ({ data: Buffer.from(`x${i}`), name: `x${i}.txt` })) });
+    await s.wait(job.id);
+    off();
+    assert.equal(seen[0]?.status, 'queued', 'the first event is the submission');
+    assert.equal(seen.at(-1)?.status, 'succeeded');
+    assert.deepEqual([...new Set(seen.map((e) => e.done))], [0, 1, 2, 3], 'progress counted file by file');
+    assert.ok(seen.filter((e) => e.running === 1).length >= 3, 'each file was seen running');
+    const n = seen.length;
+    await s.convert({ data: Buffer.from('y'), from: 'txt', to: 'txt', converter: 'test-echo' });
+    assert.equal(seen.length, n, 'no events after unsubscribing');
+  } finally { await s.close(); }
+});
+
+test('cancel one file of a batch: only it ends cancelled; a job id cancels every file still to do', async () => {
+  const s = service({ poolSize: 1 }, { jobTimeoutMs: 5000 });
+  s.start();
+  try {
+    const job = s.submitJob({ to: 'txt', from: 'txt', converter: 'test-echo', files: [0, 1, 2, 3].map((i) => ({ data: Buffer.from(`c${i}`), name: `c${i}.txt` })) });
+    assert.ok(s.cancel(job.files[3]!.id), 'a queued file can be cancelled');
+    const done = await s.wait(job.id);
+    assert.deepEqual(done.files.map((f) => f.status), ['succeeded', 'succeeded', 'succeeded', 'cancelled']);
+    assert.equal(done.status, 'succeeded', 'the job as a whole did its work');
+    const spin = s.submitJob({ to: 'txt', from: 'txt', converter: 'test-spin', files: [0, 1].map((i) => ({ data: Buffer.from(`s${i}`), name: `s${i}.txt` })) });
+    await until(() => s.get(spin.id)?.files[0]?.status === 'running');
+    assert.ok(s.cancel(spin.id));
+    const c = await s.wait(spin.id);
+    assert.equal(c.status, 'cancelled');
+    assert.deepEqual(c.files.map((f) => f.error?.code), ['CANCELLED', 'CANCELLED']);
   } finally { await s.close(); }
 });

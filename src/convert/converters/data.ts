@@ -2,8 +2,6 @@
 // CSV is a table of rows with a header; the others are any value (CSV output needs an array
 // of flat objects or of arrays).
 import Papa from 'papaparse';
-import YAML from 'yaml';
-import * as TOML from 'smol-toml';
 import { z } from 'zod';
 import type { Converter } from '../types.js';
 import type { FormatId } from '../formats.js';
@@ -24,6 +22,22 @@ const options = z
   .strict();
 
 type Opts = z.infer<typeof options>;
+
+// YAML and TOML are imported when a file needs them (or when the pool says recent jobs did):
+// a worker spawned for CSV ↔ JSON does not pay for them (measured in bench/convert.ts §3).
+let YAML: typeof import('yaml') | null = null;
+let TOML: typeof import('smol-toml') | null = null;
+
+/** Import the libraries these formats need (idempotent). */
+async function formatLibs(formats: readonly string[]): Promise<void> {
+  if (formats.includes('yaml')) YAML ??= await import('yaml');
+  if (formats.includes('toml')) TOML ??= await import('smol-toml');
+}
+
+/** Warm-up: the libraries of the given from:to pairs (recent demand). */
+export async function warm(pairs: readonly string[] = []): Promise<void> {
+  await formatLibs(pairs.flatMap((p) => p.split(':')));
+}
 
 export function parseCsv(text: string, opts: { header: boolean; delimiter?: string | undefined }): unknown[] {
   // Parse as arrays first: the shape guard sees every row before any object is built.
@@ -59,11 +73,11 @@ function parse(data: Buffer, from: FormatId, opts: Opts): unknown {
     switch (from) {
       case 'json': assertJsonDepth(text); return JSON.parse(text) as unknown;
       case 'yaml': {
-        const v: unknown = YAML.parse(text, { maxAliasCount: LIMITS.yamlMaxAliasCount, uniqueKeys: true, merge: false, customTags: [] });
+        const v: unknown = YAML!.parse(text, { maxAliasCount: LIMITS.yamlMaxAliasCount, uniqueKeys: true, merge: false, customTags: [] });
         assertValueDepth(v);
         return v;
       }
-      case 'toml': { const v = TOML.parse(text); assertValueDepth(v); return v; }
+      case 'toml': { const v = TOML!.parse(text); assertValueDepth(v); return v; }
       case 'csv': return parseCsv(text, opts);
       default: throw new ConvertError('NO_CONVERTER', `data cannot read ${from}`);
     }
@@ -79,10 +93,10 @@ function parse(data: Buffer, from: FormatId, opts: Opts): unknown {
 function serialize(value: unknown, to: FormatId, opts: Opts): string {
   switch (to) {
     case 'json': return JSON.stringify(value, null, opts.indent) + '\n';
-    case 'yaml': return YAML.stringify(value, { aliasDuplicateObjects: false });
+    case 'yaml': return YAML!.stringify(value, { aliasDuplicateObjects: false });
     case 'toml':
       if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ConvertError('INVALID_INPUT', 'TOML output needs a table (an object) at the top level');
-      try { return TOML.stringify(value as Record<string, unknown>) + '\n'; } catch (e) { throw new ConvertError('INVALID_INPUT', `cannot be written as TOML: ${(e as Error).message}`); }
+      try { return TOML!.stringify(value as Record<string, unknown>) + '\n'; } catch (e) { throw new ConvertError('INVALID_INPUT', `cannot be written as TOML: ${(e as Error).message}`); }
     case 'csv': return toCsvText(value, opts.delimiter ?? ',');
     default: throw new ConvertError('NO_CONVERTER', `data cannot write ${to}`);
   }
@@ -91,6 +105,7 @@ function serialize(value: unknown, to: FormatId, opts: Opts): string {
 export const dataConverter: Converter<typeof options> = {
   manifest: { id: 'data', title: 'Structured data (CSV, JSON, YAML, TOML)', from: FORMATS, to: FORMATS, options },
   async convert(input, opts) {
+    await formatLibs([input.from, input.to]);
     const value = parse(input.data, input.from, opts);
     return { data: Buffer.from(serialize(value, input.to, opts), 'utf8'), format: input.to };
   },

@@ -1,9 +1,8 @@
 // Documents: DOCX (mammoth) → HTML / Markdown / text; Markdown → HTML (markdown-it);
 // HTML → Markdown (turndown) / text. Raw HTML inside Markdown is escaped, and no converter
 // follows links or loads remote images: the output is text, references stay references.
-import mammoth from 'mammoth';
 import MarkdownIt from 'markdown-it';
-import TurndownService from 'turndown';
+import type TurndownService from 'turndown';
 import { z } from 'zod';
 import type { Converter } from '../types.js';
 import { ConvertError } from '../errors.js';
@@ -22,6 +21,24 @@ const options = z
     remoteImages: z.enum(['link', 'remove', 'keep']).default('link'),
   })
   .strict();
+
+// mammoth (DOCX) and turndown (HTML → Markdown / text) are imported when a file needs them, or
+// when the pool says recent jobs did: a worker spawned for Markdown → HTML does not pay for them
+// (~110 + ~60 ms of start-up CPU, bench/convert.ts §3).
+type Mammoth = typeof import('mammoth');
+let mammoth: Mammoth | null = null;
+let Turndown: typeof TurndownService | null = null;
+
+/** Import what from → to needs (idempotent). */
+async function libsFor(from: string, to: string): Promise<void> {
+  if (from === 'docx' && !mammoth) { const m = await import('mammoth'); mammoth = (m as unknown as { default?: Mammoth }).default ?? m; }
+  if (to === 'md' || to === 'txt') Turndown ??= (await import('turndown')).default;
+}
+
+/** Warm-up: the libraries of the given from:to pairs (recent demand). */
+export async function warm(pairs: readonly string[] = []): Promise<void> {
+  for (const p of pairs) { const [from = '', to = ''] = p.split(':'); await libsFor(from, to); }
+}
 
 /**
  * Markdown → HTML, sanitised: raw HTML in the Markdown is escaped (html: false), markdown-it's
@@ -51,7 +68,7 @@ function markdown(remoteImages: 'link' | 'remove' | 'keep'): ReturnType<typeof M
 }
 
 function turndown(): TurndownService {
-  const t = new TurndownService({ headingStyle: 'atx', codeBlockStyle: 'fenced', bulletListMarker: '-' });
+  const t = new Turndown!({ headingStyle: 'atx', codeBlockStyle: 'fenced', bulletListMarker: '-' });
   // Scripts and styles are not content; dropping them keeps them out of the Markdown.
   t.remove(['script', 'style', 'iframe', 'object', 'embed']);
   return t;
@@ -71,7 +88,7 @@ async function docxToHtml(data: Buffer): Promise<string> {
   await inspectZip(data);
   try {
     // externalFileAccess false: a DOCX that links an image by path must not read the disk.
-    const r = await mammoth.convertToHtml({ buffer: data }, { externalFileAccess: false } as Parameters<typeof mammoth.convertToHtml>[1]);
+    const r = await mammoth!.convertToHtml({ buffer: data }, { externalFileAccess: false } as Parameters<Mammoth['convertToHtml']>[1]);
     return r.value;
   } catch (e) {
     throw new ConvertError('INVALID_INPUT', `DOCX could not be read: ${(e as Error).message}`);
@@ -88,6 +105,7 @@ export const documentConverter: Converter<typeof options> = {
     options,
   },
   async convert(input, opts) {
+    await libsFor(input.from, input.to);
     let html: string;
     if (input.from === 'docx') html = await docxToHtml(input.data);
     else if (input.from === 'md') html = markdown(opts.remoteImages).render(decodeUtf8(input.data, 'Markdown'));

@@ -22,6 +22,19 @@ const options = z
 
 type Engine = Awaited<ReturnType<typeof createWorker>>;
 let engine: Promise<Engine> | null = null;
+/** The page segmentation mode the running engine was set to (undefined: its default). */
+let enginePsm: number | undefined;
+/** Keep the engine between images (a worker process: it serves one job and is then killed). */
+let keepEngine = false;
+
+/**
+ * In a worker, the engine outlives an image: the next image of the same job (a batch of scans)
+ * skips the engine start. Elsewhere (tests, benches) it stops after each image, so that the
+ * process can exit (the engine's thread would keep it alive).
+ */
+export function keepEngineBetweenImages(): void {
+  keepEngine = true;
+}
 
 function startEngine(): Promise<Engine> {
   engine ??= createWorker('eng', OEM.LSTM_ONLY, {
@@ -34,9 +47,18 @@ function startEngine(): Promise<Engine> {
   return engine;
 }
 
+/** Stop the engine; the next image starts a fresh one. */
+async function stopEngine(): Promise<void> {
+  const e = engine;
+  engine = null;
+  enginePsm = undefined;
+  if (e) await (await e).terminate().catch(() => undefined);
+}
+
 /**
  * Warm-up for OCR workers: start the engine and load the model before any job (≈1 s saved per
- * job). The worker is single-use, so the engine never sees a second job's image.
+ * job). A worker serves one job only, so the engine never sees another job's image; it is kept
+ * for the next image of the same job (a batch of scans pays the start-up once).
  */
 export async function warm(): Promise<void> {
   await startEngine();
@@ -60,19 +82,22 @@ export const ocrConverter: Converter<typeof options> = {
     } catch (e) {
       throw imageError(e);
     }
+    // A different PSM than the engine's (a set one cannot be unset): start from a fresh engine.
+    if (opts.psm !== enginePsm) await stopEngine();
     const worker = await startEngine();
     try {
-      if (opts.psm !== undefined) await worker.setParameters({ tessedit_pageseg_mode: String(opts.psm) as never });
+      if (opts.psm !== undefined && opts.psm !== enginePsm) { await worker.setParameters({ tessedit_pageseg_mode: String(opts.psm) as never }); enginePsm = opts.psm; }
       const r = await worker.recognize(png);
       // Mean word confidence (0–100) as tesseract reports it: shown with the result.
       const confidence = Math.round(r.data.confidence * 10) / 10;
       const warnings = confidence < 60 ? [`low OCR confidence (${confidence}%): check the text against the image`] : [];
       return { data: Buffer.from(r.data.text, 'utf8'), format: 'txt', info: { confidence }, warnings };
     } catch (e) {
+      // The engine's state after a failure is unknown: the next image gets a fresh one.
+      await stopEngine();
       throw new ConvertError('INVALID_INPUT', `OCR failed: ${(e as Error).message}`);
     } finally {
-      await worker.terminate();
-      engine = null;
+      if (!keepEngine) await stopEngine();
     }
   },
 };

@@ -10,8 +10,15 @@ export function safeFileName(name: string): string {
   // eslint-disable-next-line no-control-regex -- control characters are exactly what we strip
   const cleaned = base.replace(/[\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069"<>|:*?]/g, '_').replace(/^\.+/, '').trim();
   if (!cleaned) throw new ConvertError('UNSAFE_NAME', 'the file name is empty once path parts and control characters are removed');
-  let out = cleaned;
-  while (Buffer.byteLength(out, 'utf8') > LIMITS.maxNameBytes) out = out.slice(0, -1);
+  // Keep whole code points: cutting a UTF-16 unit could leave half an emoji (a lone surrogate).
+  let out = '';
+  let bytes = 0;
+  for (const ch of cleaned) {
+    const n = Buffer.byteLength(ch, 'utf8');
+    if (bytes + n > LIMITS.maxNameBytes) break;
+    out += ch;
+    bytes += n;
+  }
   return out;
 }
 

@@ -1,33 +1,41 @@
 // POST /api/convert — upload one or more files and convert them in jailed workers.
 //   multipart/form-data: one or more `file` parts, and fields `to` (required), `from`,
 //                        `converter`, `options` (JSON object), `combine` ("true": all files
-//                        are the inputs of ONE job — PDF merge, images → one PDF)
+//                        are the inputs of ONE conversion — PDF merge, images → one PDF)
 //   application/octet-stream: one file as the body; the same fields as query parameters,
 //                        plus `name` (the file name, for the extension hint and download name)
 //   query: `async=1` → 202 {jobId} at once (poll GET /api/jobs/:id); `respond=json` → the
 //          finished job as JSON instead of the file (download it from `result`).
+// One request is ONE job (one trust domain): its files stream through the job's own workers
+// (one per family, in parallel up to the pool size), which no other request's file ever
+// reaches; the job is queued once. Uploads are spooled to the job's folder on disk as they
+// arrive (never held in memory), within a server-wide budget (503 QUEUE_FULL beyond it).
 // Answers (synchronous): the converted file itself (several files → a ZIP with one result per
-// file plus hermetic-report.json); the job id, warnings and info are in X-Hermetic-* headers.
-// A job still running after SYNC_WAIT_MS answers 202 {jobId} like async. Errors carry the
-// job's stable code (4xx for bad input, 503 + Retry-After when the queue is full, 503
+// file plus hermetic-report.json); ids, warnings and info are in X-Hermetic-* headers. A job
+// still running after SYNC_WAIT_MS answers 202 like async. Errors carry the job's stable code
+// (4xx for bad input, 503 + Retry-After when the queue or the upload budget is full, 503
 // ISOLATION_INSUFFICIENT when strictness forbids converting).
-import { readFileSync } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
+import type { Readable } from 'node:stream';
 import multipart from '@fastify/multipart';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import yazl from 'yazl';
-import { ConvertError, CONVERT_ERRORS, type ConvertRequest, type ConvertService, type JobView } from '../../convert/index.js';
+import { ConvertError, CONVERT_ERRORS, type ConvertService, type JobInput, type JobView, type Spool } from '../../convert/index.js';
 import { HttpError } from '../errors.js';
 import { jobService, withRetryAfter, contentDisposition } from './jobs.js';
 import type { RoutePlugin } from './types.js';
 
 interface Fields { to?: string; from?: string; converter?: string; options?: string; wait?: string; name?: string; combine?: string; async?: string; respond?: string }
-interface Upload { data: Buffer; name: string | null }
 
 const FIELD = /^[A-Za-z0-9._-]{1,64}$/;
-/** Files in one request (each becomes a job, or one input of a combining job). */
-const MAX_FILES = 50;
+const FIELD_NAMES = ['to', 'from', 'converter', 'options', 'wait', 'combine', 'async', 'respond'];
+/** Files in one request (one job; or the inputs of one combining conversion). */
+export const MAX_FILES = 50;
+const MAX_FIELDS = 16;
 /** How long a synchronous request waits before answering 202 with the job id instead. */
 const SYNC_WAIT_MS = 60_000;
+/** Results up to this size are read in one go; larger ones are streamed from disk. */
+const SMALL_RESULT = 1024 * 1024;
 
 function field(v: unknown, key: string): string | undefined {
   if (v === undefined || v === '') return undefined;
@@ -47,34 +55,73 @@ function parseOptions(raw: string | undefined): Record<string, unknown> {
   return v as Record<string, unknown>;
 }
 
-interface Parsed { uploads: Upload[]; fields: Fields }
+/**
+ * @fastify/multipart's own limit errors (FST_*) as our stable codes: a client matches on
+ * INPUT_TOO_LARGE / TOO_MANY_FILES / TOO_MANY_FIELDS / INVALID_MULTIPART, never on a library's.
+ */
+function multipartError(e: unknown, limit: number): unknown {
+  const code = (e as { code?: unknown }).code;
+  if (typeof code !== 'string' || !code.startsWith('FST_')) return e;
+  switch (code) {
+    case 'FST_REQ_FILE_TOO_LARGE': return new ConvertError('INPUT_TOO_LARGE', `an upload is larger than ${limit} bytes`);
+    case 'FST_FILES_LIMIT':
+    case 'FST_PARTS_LIMIT': return new HttpError(413, 'TOO_MANY_FILES', `at most ${MAX_FILES} files per request`);
+    case 'FST_FIELDS_LIMIT': return new HttpError(413, 'TOO_MANY_FIELDS', `at most ${MAX_FIELDS} form fields per request`);
+    default: return new HttpError(400, 'INVALID_MULTIPART', `the multipart body could not be read (${(e as Error).message})`);
+  }
+}
 
-async function readRequest(request: FastifyRequest, limit: number): Promise<Parsed> {
+/**
+ * A body the parser could not read (busboy: "Unexpected end of form", a malformed part header…)
+ * is the client's fault: 400 INVALID_MULTIPART. Our own errors, and the file system's (a full
+ * disk is ours: 500), pass unchanged.
+ */
+function unreadable(e: unknown): unknown {
+  if (e instanceof ConvertError || e instanceof HttpError) return e;
+  const x = e as { code?: unknown; syscall?: unknown };
+  if (typeof x.syscall === 'string' || (typeof x.code === 'string' && x.code.startsWith('FST_'))) return e;
+  return new HttpError(400, 'INVALID_MULTIPART', `the multipart body could not be read (${(e as Error).message ?? String(e)})`);
+}
+
+/**
+ * An upload refused before its body was read: the connection is closed after the answer, so a
+ * client does not reuse a socket whose request body is still (partly) unread.
+ */
+function refuse(reply: FastifyReply, e: unknown): never {
+  void reply.header('connection', 'close');
+  return withRetryAfter(reply, e);
+}
+
+/** Read the request: every file is streamed into the spool (the job's folder), fields collected. */
+async function readRequest(request: FastifyRequest, spool: Spool, limit: number): Promise<Fields> {
   const q = request.query as Fields;
   if (request.isMultipart()) {
+    try { return await readMultipart(request, spool, limit, q); } catch (e) { throw unreadable(e); }
+  }
+  const body = request.body as Readable | undefined;
+  if (!body || typeof body.pipe !== 'function') throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send multipart/form-data or application/octet-stream');
+  await spool.add(body, field(q.name, 'name') ?? null);
+  return q;
+}
+
+async function readMultipart(request: FastifyRequest, spool: Spool, limit: number, q: Fields): Promise<Fields> {
+  {
     const fields: Fields = {};
-    const uploads: Upload[] = [];
-    let total = 0;
     for await (const part of request.parts()) {
       if (part.type === 'file') {
         if (part.fieldname !== 'file') { part.file.resume(); throw new HttpError(400, 'INVALID_FIELD', 'file parts must be named "file"'); }
-        const data = await part.toBuffer();
-        // The upload limit is per request: several files share it (they are held in memory).
-        total += data.length;
-        if (total > limit) throw new ConvertError('INPUT_TOO_LARGE', `the uploads together are larger than ${limit} bytes`);
-        uploads.push({ data, name: part.filename || null });
-      } else if (['to', 'from', 'converter', 'options', 'wait', 'combine', 'async', 'respond'].includes(part.fieldname)) {
+        await spool.add(part.file, part.filename || null);
+        if (part.file.truncated) throw new ConvertError('INPUT_TOO_LARGE', `an upload is larger than ${limit} bytes`);
+      } else if (FIELD_NAMES.includes(part.fieldname)) {
+        if (part.valueTruncated) throw new HttpError(400, 'INVALID_FIELD', `${part.fieldname}: too long`);
         (fields as Record<string, unknown>)[part.fieldname] = part.value;
       } else {
         throw new HttpError(400, 'INVALID_FIELD', `unknown field '${part.fieldname.slice(0, 64)}'`);
       }
     }
-    if (!uploads.length) throw new HttpError(400, 'MISSING_FILE', 'no file part named "file"');
-    return { uploads, fields: { ...q, ...fields } };
+    if (!spool.files.length) throw new HttpError(400, 'MISSING_FILE', 'no file part named "file"');
+    return { ...q, ...fields };
   }
-  const body = request.body;
-  if (!Buffer.isBuffer(body)) throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send multipart/form-data or application/octet-stream');
-  return { uploads: [{ data: body, name: field(q.name, 'name') ?? null }], fields: q };
 }
 
 function failed(job: JobView): ConvertError {
@@ -95,125 +142,141 @@ function headerJson(v: unknown): string {
   return JSON.stringify(v).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-function jobHeaders(reply: FastifyReply, jobs: JobView[]): void {
-  void reply.header('x-hermetic-job-id', jobs.map((j) => j.id).join(','));
-  const warnings = jobs.flatMap((j) => j.warnings);
-  if (warnings.length) void reply.header('x-hermetic-warnings', headerJson(warnings));
-  const info = jobs.map((j) => j.info).filter(Boolean);
-  if (info.length) void reply.header('x-hermetic-info', headerJson(jobs.length === 1 ? info[0] : info));
+/** The files of a job, each shaped like a one-file job (their ids work on /api/jobs/:id). */
+function fileJobs(svc: ConvertService, job: JobView): JobView[] {
+  return job.files.length === 1 ? [job] : job.files.map((f) => svc.get(f.id)).filter((v): v is JobView => v !== null);
 }
 
-/** Send one job's result file (then delete it: results are single-download). */
+function jobHeaders(reply: FastifyReply, job: JobView, files: JobView[]): void {
+  void reply.header('x-hermetic-job-id', files.map((j) => j.id).join(','));
+  if (files.length > 1 || files[0]?.id !== job.id) void reply.header('x-hermetic-batch-id', job.id);
+  const ok = files.filter((j) => j.status === 'succeeded');
+  const warnings = ok.flatMap((j) => j.warnings);
+  if (warnings.length) void reply.header('x-hermetic-warnings', headerJson(warnings));
+  const info = ok.map((j) => j.info).filter(Boolean);
+  if (info.length) void reply.header('x-hermetic-info', headerJson(files.length === 1 ? info[0] : info));
+}
+
+/** Send one result file (then delete it: results are single-download). */
 function sendResult(svc: ConvertService, reply: FastifyReply, job: JobView): FastifyReply {
   const r = svc.result(job.id);
-  const data = readFileSync(r.path);
-  svc.discardResult(job.id);
-  jobHeaders(reply, [job]);
-  return reply
+  // Every header first: if one throws, no file is open yet (no descriptor to leak).
+  jobHeaders(reply, job, [job]);
+  void reply
     .header('content-type', r.mediaType)
+    .header('content-length', String(r.bytes))
     .header('content-disposition', contentDisposition(r.name))
-    .header('x-content-type-options', 'nosniff')
-    .send(data);
+    .header('x-content-type-options', 'nosniff');
+  if (r.bytes <= SMALL_RESULT) {
+    const data = readFileSync(r.path);
+    svc.discardResult(job.id);
+    return reply.send(data);
+  }
+  const stream = createReadStream(r.path);
+  stream.once('close', () => { svc.discardResult(job.id); });
+  return reply.send(stream);
 }
 
-/** Several results in one ZIP, with a report of every file (failures included). */
-function zipResults(svc: ConvertService, jobs: { job: JobView; input: string }[]): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const zip = new yazl.ZipFile();
-    const used = new Set<string>();
-    const unique = (name: string): string => {
-      let n = name;
-      for (let i = 2; used.has(n.toLowerCase()); i++) { const dot = name.lastIndexOf('.'); n = dot > 0 ? `${name.slice(0, dot)} (${i})${name.slice(dot)}` : `${name} (${i})`; }
-      used.add(n.toLowerCase());
-      return n;
-    };
-    used.add('hermetic-report.json');
-    const report: Record<string, unknown>[] = [];
-    for (const { job, input } of jobs) {
-      if (job.status === 'succeeded') {
-        const r = svc.result(job.id);
-        const name = unique(r.name);
-        zip.addBuffer(readFileSync(r.path), name);
-        svc.discardResult(job.id);
-        report.push({ input, output: name, jobId: job.id, status: 'succeeded', warnings: job.warnings, info: job.info });
-      } else {
-        report.push({ input, jobId: job.id, status: job.status, error: job.error });
-      }
+/** Several results as one ZIP, streamed from disk, with a report of every file (failures included). */
+function zipResults(svc: ConvertService, job: JobView, files: JobView[]): Readable {
+  const zip = new yazl.ZipFile();
+  const used = new Set<string>(['hermetic-report.json']);
+  const unique = (name: string): string => {
+    let n = name;
+    for (let i = 2; used.has(n.toLowerCase()); i++) { const dot = name.lastIndexOf('.'); n = dot > 0 ? `${name.slice(0, dot)} (${i})${name.slice(dot)}` : `${name} (${i})`; }
+    used.add(n.toLowerCase());
+    return n;
+  };
+  const report: Record<string, unknown>[] = [];
+  files.forEach((f, i) => {
+    const input = job.files[i]?.name ?? `file-${i + 1}`;
+    if (f.status === 'succeeded') {
+      const r = svc.result(f.id);
+      const name = unique(r.name);
+      zip.addReadStream(createReadStream(r.path), name, { size: r.bytes });
+      report.push({ input, output: name, jobId: f.id, status: 'succeeded', warnings: f.warnings, info: f.info });
+    } else {
+      report.push({ input, jobId: f.id, status: f.status, error: f.error });
     }
-    zip.addBuffer(Buffer.from(JSON.stringify({ files: report }, null, 2) + '\n'), 'hermetic-report.json');
-    const chunks: Buffer[] = [];
-    zip.outputStream.on('data', (c: Buffer) => chunks.push(c));
-    zip.outputStream.on('error', reject);
-    zip.outputStream.on('end', () => resolve(Buffer.concat(chunks)));
-    zip.end();
   });
+  zip.addBuffer(Buffer.from(JSON.stringify({ jobId: job.id, files: report }, null, 2) + '\n'), 'hermetic-report.json');
+  zip.end();
+  // Results are single-download: gone once the archive has been sent (or the client left).
+  zip.outputStream.once('close', () => { svc.discardResult(job.id); });
+  zip.outputStream.once('end', () => { svc.discardResult(job.id); });
+  return zip.outputStream as unknown as Readable;
 }
 
 export const convertRoutes: RoutePlugin = async (app, ctx) => {
   const limit = ctx.config.uploadLimitBytes;
-  await app.register(multipart, { limits: { fileSize: limit, files: MAX_FILES, fields: 16, fieldSize: 64 * 1024, parts: MAX_FILES + 16, headerPairs: 100 }, throwFileSizeLimit: true });
-  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: limit }, (_req, body, done) => done(null, body));
+  await app.register(multipart, { limits: { fileSize: limit, files: MAX_FILES, fields: MAX_FIELDS, fieldSize: 64 * 1024, parts: MAX_FILES + MAX_FIELDS, headerPairs: 100 }, throwFileSizeLimit: true });
+  // The body stays a stream: the route spools it to disk (within the limit) instead of Fastify
+  // collecting it in memory.
+  app.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));
 
-  app.post('/api/convert', { bodyLimit: limit }, async (request, reply) => {
+  app.post('/api/convert', async (request, reply) => {
     const svc = jobService(ctx);
-    let parsed: Parsed;
-    try {
-      parsed = await readRequest(request, limit);
-    } catch (e) {
-      const code = (e as { code?: string }).code;
-      if (code === 'FST_REQ_FILE_TOO_LARGE') throw new ConvertError('INPUT_TOO_LARGE', `an upload is larger than ${limit} bytes`);
-      if (code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT') throw new HttpError(413, 'TOO_MANY_FILES', `at most ${MAX_FILES} files per request`);
-      throw e;
+    const declared = Number(request.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit + 64 * 1024) {
+      refuse(reply, new ConvertError('INPUT_TOO_LARGE', `the upload is larger than ${limit} bytes`));
     }
-    const f = parsed.fields;
-    const to = field(f.to, 'to');
-    if (!to) throw new HttpError(400, 'MISSING_FIELD', 'to: the output format is required');
-    const base = { to, from: field(f.from, 'from') ?? null, converter: field(f.converter, 'converter') ?? null, options: parseOptions(typeof f.options === 'string' ? f.options : undefined) };
-    const [first, ...rest] = parsed.uploads as [Upload, ...Upload[]];
-    const requests: ConvertRequest[] = flag(f.combine)
-      ? [{ ...base, data: first.data, name: first.name, more: rest.map((u) => ({ data: u.data, name: u.name })) }]
-      : parsed.uploads.map((u) => ({ ...base, data: u.data, name: u.name }));
-    // Submit all or none: a refusal (full queue, bad name) cancels what this request queued.
-    const submitted: JobView[] = [];
+    let spool: Spool;
+    // A declared size is reserved in the upload budget at once: an upload that fits is sure to
+    // finish, one that does not is refused before a byte is read (no starving each other).
+    try { spool = svc.openSpool(limit, Number.isFinite(declared) && declared > 0 ? declared : 0); } catch (e) { refuse(reply, e); }
+    let f: Fields;
     try {
-      for (const r of requests) submitted.push(svc.submit(r));
+      f = await readRequest(request, spool, limit);
     } catch (e) {
-      for (const j of submitted) { svc.cancel(j.id); svc.discardResult(j.id); }
+      spool.discard();
+      refuse(reply, multipartError(e, limit));
+    }
+    let job: JobView;
+    try {
+      const to = field(f.to, 'to');
+      if (!to) throw new HttpError(400, 'MISSING_FIELD', 'to: the output format is required');
+      const files: JobInput[] = spool.files.map((u) => ({ spooled: u.path, bytes: u.bytes, name: u.name }));
+      job = svc.submitJob({
+        to, from: field(f.from, 'from') ?? null, converter: field(f.converter, 'converter') ?? null,
+        options: parseOptions(typeof f.options === 'string' ? f.options : undefined), files, combine: flag(f.combine), spool,
+      });
+    } catch (e) {
+      spool.discard();
       withRetryAfter(reply, e);
     }
+    const batch = job.files.length > 1;
     const wantsAsync = flag(f.async) || f.wait === 'false';
     if (wantsAsync) {
-      return reply.code(202).send(submitted.length === 1 ? { jobId: submitted[0]!.id, job: submitted[0] } : { jobIds: submitted.map((j) => j.id), jobs: submitted });
+      if (!batch) return reply.code(202).send({ jobId: job.id, job });
+      const files = fileJobs(svc, job);
+      return reply.code(202).send({ jobIds: files.map((j) => j.id), jobs: files, batchId: job.id, batch: job });
     }
-    const deadline = Date.now() + SYNC_WAIT_MS;
-    const done: JobView[] = [];
-    for (const j of submitted) {
-      const v = await waitAtMost(svc, j.id, Math.max(0, deadline - Date.now()));
-      if (!v) return reply.code(202).send({ jobIds: submitted.map((x) => x.id), jobId: submitted[0]!.id, message: 'still running; poll GET /api/jobs/:id' });
-      done.push(v);
+    const done = await waitAtMost(svc, job.id, SYNC_WAIT_MS);
+    if (!done) {
+      const ids = batch ? job.files.map((x) => x.id) : [job.id];
+      return reply.code(202).send({ jobIds: ids, jobId: ids[0], ...(batch ? { batchId: job.id } : {}), message: 'still running; poll GET /api/jobs/:id' });
     }
+    const files = fileJobs(svc, done);
     if (f.respond === 'json') {
-      if (done.length === 1) {
-        if (done[0]!.status !== 'succeeded') throw failed(done[0]!);
-        return { job: done[0], result: `/api/jobs/${done[0]!.id}/result` };
+      if (!batch) {
+        if (done.status !== 'succeeded') throw failed(done);
+        return { job: done, result: `/api/jobs/${done.id}/result` };
       }
-      return { jobs: done.map((j) => ({ job: j, result: j.status === 'succeeded' ? `/api/jobs/${j.id}/result` : null })) };
+      return { jobs: files.map((j) => ({ job: j, result: j.status === 'succeeded' ? `/api/jobs/${j.id}/result` : null })), batchId: done.id, batch: done };
     }
-    if (done.length === 1) {
-      if (done[0]!.status !== 'succeeded') throw failed(done[0]!);
-      return sendResult(svc, reply, done[0]!);
+    if (!batch) {
+      if (done.status !== 'succeeded') throw failed(done);
+      return sendResult(svc, reply, done);
     }
-    if (!done.some((j) => j.status === 'succeeded')) {
-      throw new ConvertError(failed(done[0]!).code, `none of the ${done.length} files could be converted`, { files: done.map((j, i) => ({ input: parsed.uploads[i]?.name ?? null, jobId: j.id, error: j.error })) });
+    if (!files.some((j) => j.status === 'succeeded')) {
+      throw new ConvertError(failed(files[0]!).code, `none of the ${files.length} files could be converted`, { batchId: done.id, files: files.map((j, i) => ({ input: done.files[i]?.name ?? null, jobId: j.id, error: j.error })) });
     }
-    const zip = await zipResults(svc, done.map((job, i) => ({ job, input: parsed.uploads[i]?.name ?? `file-${i + 1}` })));
-    jobHeaders(reply, done.filter((j) => j.status === 'succeeded'));
-    const failures = done.filter((j) => j.status !== 'succeeded').length;
+    jobHeaders(reply, done, files);
     return reply
-      .header('x-hermetic-failed', String(failures))
+      .header('x-hermetic-failed', String(files.filter((j) => j.status !== 'succeeded').length))
       .header('content-type', 'application/zip')
       .header('content-disposition', contentDisposition('converted.zip'))
       .header('x-content-type-options', 'nosniff')
-      .send(zip);
+      .send(zipResults(svc, done, files));
   });
 };

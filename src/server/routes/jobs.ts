@@ -2,6 +2,7 @@
 // deleted once sent), DELETE /api/jobs/:id (cancel a queued job or discard a result).
 import { createReadStream } from 'node:fs';
 import type { FastifyReply } from 'fastify';
+import { create as dispositionHeader } from 'content-disposition';
 import { ConvertService, ConvertError } from '../../convert/index.js';
 import { HttpError } from '../errors.js';
 import type { AppContext } from '../context.js';
@@ -27,10 +28,14 @@ function idParam(params: unknown): string {
   return id;
 }
 
-/** RFC 6266 filename: ASCII fallback plus UTF-8 filename*. */
+/**
+ * RFC 6266 `attachment` with an ASCII fallback and a UTF-8 filename* (jshttp/content-disposition).
+ * A name is made well-formed first: a lone surrogate (a name cut in the middle of an emoji)
+ * would make the percent-encoding throw — a 500 for a name the user chose.
+ */
 export function contentDisposition(name: string): string {
-  const ascii = name.replace(/[^\x20-\x7e]|["\\%]/g, '_');
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
+  const wellFormed = name.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+  return dispositionHeader(wellFormed, { type: 'attachment' });
 }
 
 /**
@@ -64,15 +69,17 @@ export const jobsRoutes: RoutePlugin = async (app, ctx) => {
     const svc = jobService(ctx);
     const id = idParam(request.params);
     const r = svc.result(id);
-    const stream = createReadStream(r.path);
-    // Results are single-download: delete once the bytes are out (or the client went away).
-    stream.once('close', () => { svc.discardResult(id); });
-    return reply
+    // Every header before the file is opened: a header that throws must not strand an open
+    // descriptor (it did: one leaked fd per request).
+    void reply
       .header('content-type', r.mediaType)
       .header('content-length', String(r.bytes))
       .header('content-disposition', contentDisposition(r.name))
-      .header('x-content-type-options', 'nosniff')
-      .send(stream);
+      .header('x-content-type-options', 'nosniff');
+    const stream = createReadStream(r.path);
+    // Results are single-download: delete once the bytes are out (or the client went away).
+    stream.once('close', () => { svc.discardResult(id); });
+    return reply.send(stream);
   });
 
   app.delete('/api/jobs/:id', async (request) => {
