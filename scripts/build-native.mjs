@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Builds native/jail.c (the only C in Hermetic) with the system C compiler.
+// Builds native/jail.c (the kernel jail) and native/office.c (the LibreOfficeKit driver the
+// `libreoffice` converter runs inside the jail) with the system C compiler.
 // Why a script and not node-gyp: the helper is a standalone executable, not an addon (no Node
 // headers, nothing downloaded), and a missing compiler must not fail `npm install` — the
 // capability probe then reports "jail helper: not built" and `strict` refuses to convert.
@@ -14,6 +15,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const src = join(root, 'native', 'jail.c');
 const outDir = join(root, 'native', 'build');
 const out = join(outDir, 'hermetic-jail');
+// Optional parts: without them only the converter that needs them is unavailable (it says why).
+const extras = [{ src: join(root, 'native', 'office.c'), out: join(outDir, 'hermetic-office'), libs: ['-ldl'] }];
 
 if (process.platform !== 'linux') {
   console.log(`hermetic: the jail helper is Linux-only; skipped on ${process.platform}.`);
@@ -35,4 +38,12 @@ if (r.status !== 0) {
     'so this is an error, not a missing optional part. Fix the toolchain, or set CC to a working compiler ' +
     '(CC=false installs without the kernel jail; `hermetic verify` then names the missing layer).');
   process.exit(1);
+}
+for (const x of extras) {
+  if (!existsSync(x.src)) continue;
+  const rx = spawnSync(cc, ['-O2', '-Wall', '-Werror', '-std=gnu11', '-o', x.out, x.src, ...x.libs], { stdio: 'inherit' });
+  if (rx.status !== 0) {
+    console.error(`hermetic: building ${x.src} with ${cc} failed (see above); a working compiler built the jail, so this is an error.`);
+    process.exit(1);
+  }
 }

@@ -9,6 +9,12 @@ export interface JobFolder {
   root: string;
   inDir: string;
   outDir: string;
+  /**
+   * A private scratch folder (system-tool families only): HOME and TMPDIR of the worker and of
+   * the programs it runs (LibreOffice's fresh user profile lives here). Writable like out/,
+   * removed with the job folder.
+   */
+  tmpDir?: string;
 }
 
 export function jobsRoot(dataDir: string): string {
@@ -18,14 +24,17 @@ export function jobsRoot(dataDir: string): string {
   return root;
 }
 
-export function createJobFolder(root: string): JobFolder {
+export function createJobFolder(root: string, opts: { tmp?: boolean } = {}): JobFolder {
   const dir = mkdtempSync(join(root, 'w-'));
   chmodSync(dir, 0o700);
   const inDir = join(dir, 'in');
   const outDir = join(dir, 'out');
   mkdirSync(inDir, { mode: 0o700 });
   mkdirSync(outDir, { mode: 0o700 });
-  return { root: dir, inDir, outDir };
+  if (!opts.tmp) return { root: dir, inDir, outDir };
+  const tmpDir = join(dir, 'tmp');
+  mkdirSync(tmpDir, { mode: 0o700 });
+  return { root: dir, inDir, outDir, tmpDir };
 }
 
 /** Put the input(s) in place under fixed names (the user's names never touch the disk), then seal in/. */

@@ -27,6 +27,19 @@ export const NATIVE_HEADROOM_MB = 768;
 
 export const KERNEL_LAYERS: readonly LayerName[] = ['namespace', 'seccomp', 'landlock'];
 
+/**
+ * What a family's workers get beyond the default (a family that runs system programs: LibreOffice,
+ * pandoc… — see system-tools.ts). Everything else (the jail, the monitor, single use) is the same.
+ */
+export interface FamilySpawnOptions {
+  /** Node's permission model lets the worker start programs (they inherit the jail: namespace, seccomp, Landlock). */
+  allowChildProcess?: boolean;
+  /** A private tmp/ in the job folder, writable, HOME and TMPDIR of the worker and its programs. */
+  privateTmp?: boolean;
+  /** The jail's RLIMIT_DATA for this family (per process), bytes. */
+  rlimitBytes?: number;
+}
+
 export interface PoolOptions {
   size: number;
   spawn: JailSpawn;
@@ -60,6 +73,10 @@ export interface PoolOptions {
   replenish?: boolean;
   /** Families kept warm (one each) before any demand. Default COMMON_FAMILIES; the CLI: none. */
   prewarm?: readonly Family[];
+  /** Per-family spawn options (system-tool families). */
+  familySpawn?: (family: Family) => FamilySpawnOptions | undefined;
+  /** Extra environment for every worker, awaited before each spawn (the system tools detected at start-up). */
+  workerEnv?: () => Promise<Record<string, string>>;
 }
 
 export interface WarmWorker {
@@ -260,23 +277,27 @@ export class WarmPool {
   private async spawnOne(family: Family): Promise<WarmWorker> {
     const o = this.opts;
     const spawnedAt = Date.now();
-    const folder = createJobFolder(o.jobsRoot);
+    const extraEnv = o.workerEnv ? await o.workerEnv() : {};
+    const fam = o.familySpawn?.(family) ?? {};
+    const folder = createJobFolder(o.jobsRoot, { tmp: fam.privateTmp === true });
     const script = o.workerScript ?? join(here, 'worker.js');
-    const env: Record<string, string> = { HERMETIC_WORKER: '1', HERMETIC_WORKER_FAMILY: family };
+    const env: Record<string, string> = { ...extraEnv, HERMETIC_WORKER: '1', HERMETIC_WORKER_FAMILY: family };
     if (o.convertersDir) env.HERMETIC_CONVERTERS_DIR = o.convertersDir;
+    const writable = [folder.outDir, ...(folder.tmpDir ? [folder.tmpDir] : [])];
+    if (folder.tmpDir) Object.assign(env, { HOME: folder.tmpDir, TMPDIR: folder.tmpDir, HERMETIC_WORKER_TMP: folder.tmpDir });
     // out/ is readable too: rename() and lstat() of its own result need it.
-    const readRoots = [...(o.readRoots ?? []), folder.inDir, folder.outDir, ...(o.convertersDir ? [o.convertersDir] : [])];
+    const readRoots = [...(o.readRoots ?? []), folder.inDir, ...writable, ...(o.convertersDir ? [o.convertersDir] : [])];
     let handle: JailHandle;
     try {
       handle = await o.spawn(o.nodePath ?? process.execPath, [`--max-old-space-size=${o.memoryMb}`, script], {
         cwd: folder.root,
         env,
         stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-        allowWrite: [folder.outDir],
+        allowWrite: writable,
         require: o.require ?? [],
-        memoryBytes: o.rlimitBytes ?? (o.memoryMb + NATIVE_HEADROOM_MB) * 1024 * 1024,
+        memoryBytes: fam.rlimitBytes ?? o.rlimitBytes ?? (o.memoryMb + NATIVE_HEADROOM_MB) * 1024 * 1024,
         tripwire: o.tripwire ?? true,
-        nodePermission: { allowFsRead: readRoots, allowFsWrite: [folder.outDir], allowChildProcess: false, allowWorker: true, allowAddons: true },
+        nodePermission: { allowFsRead: readRoots, allowFsWrite: writable, allowChildProcess: fam.allowChildProcess === true, allowWorker: true, allowAddons: true },
       });
     } catch (e) {
       removeJobFolder(folder);

@@ -8,12 +8,15 @@ import type { Config } from '../config/index.js';
 import type { LayerName } from '../isolation/jail/index.js';
 import { ConvertError, isConvertErrorCode, type ConvertErrorCode } from './errors.js';
 import { toFormatId, extOf, mediaTypeOf, formatOfName, type FormatId } from './formats.js';
-import { familyFor, type Family } from './families.js';
-import { supports, type ConverterInfo } from './catalog.js';
+import { familyFor, systemToolFor, type Family } from './families.js';
+import { supports, unavailableReason, type ConverterInfo } from './catalog.js';
+import { encodeTools, pairAvailability, systemTools, SYSTEM_TOOLS, SYSTEM_TOOLS_ENV, type SystemToolsReport } from './system-tools.js';
+
+const SYSTEM_TOOL_BY_ID = new Map(SYSTEM_TOOLS.map((t) => [t.id as string, t]));
 import { outputName, safeFileName } from './guards/names.js';
 import { LIMITS } from './limits.js';
 import { BoundedQueue } from './queue.js';
-import { WarmPool, NATIVE_HEADROOM_MB, type JailSpawn, type WorkerMonitor, type WarmWorker, type PoolStats } from './pool.js';
+import { WarmPool, NATIVE_HEADROOM_MB, type FamilySpawnOptions, type JailSpawn, type WorkerMonitor, type WarmWorker, type PoolStats } from './pool.js';
 import { jobsRoot, sweepJobsRoot, createRunRoot, removeRunRoot, writeInput, checkOutput, removeJobFolder, type JobFolder } from './jobdir.js';
 import { isResult, type JobMessage, type ResultMessage } from './protocol.js';
 import { packageRoot } from '../version.js';
@@ -50,7 +53,16 @@ export interface ConvertServiceOptions {
   rlimitBytes?: number;
   /** Families kept warm before any demand (default: the common ones; the CLI: none). */
   prewarm?: readonly Family[];
+  /** PATH searched for system tools (LibreOffice, pandoc…; default this process's). Tests simulate a missing tool with it. */
+  toolsPath?: string;
 }
+
+/**
+ * Native memory a system-tool worker's processes may use beyond the JS heap cap: LibreOffice
+ * and ImageMagick allocate outside any JS heap. RLIMIT_DATA is per process, so each program the
+ * worker starts gets the same cap.
+ */
+export const SYSTEM_TOOL_HEADROOM_MB = 1536;
 
 export interface ConvertRequest {
   data: Buffer;
@@ -127,6 +139,9 @@ export class ConvertService {
   private closing = false;
   /** Workers running a job now (killed on close). */
   private readonly active = new Set<WarmWorker>();
+  /** System tools, detected once at start-up (each asked for its version under the jail). */
+  private readonly tools: Promise<SystemToolsReport>;
+  private toolsKnown: SystemToolsReport | null = null;
 
   constructor(private readonly o: ConvertServiceOptions) {
     const jobsDir = jobsRoot(o.config.dataDir);
@@ -134,6 +149,8 @@ export class ConvertService {
     this.root = createRunRoot(jobsDir);
     this.poolSize = o.poolSize ?? (o.config.poolSize || Math.max(1, cpus().length));
     const strict = o.config.strictness !== 'standard';
+    this.tools = systemTools({ spawn: o.spawn, ...(o.toolsPath !== undefined ? { path: o.toolsPath } : {}) });
+    void this.tools.then((r) => { this.toolsKnown = r; });
     this.pool = new WarmPool({
       size: this.poolSize,
       spawn: o.spawn,
@@ -151,6 +168,8 @@ export class ConvertService {
       ...(o.nodePath ? { nodePath: o.nodePath } : {}),
       ...(o.rlimitBytes ? { rlimitBytes: o.rlimitBytes } : {}),
       ...(o.prewarm ? { prewarm: o.prewarm } : {}),
+      familySpawn: (f) => this.familySpawn(f),
+      workerEnv: async () => ({ [SYSTEM_TOOLS_ENV]: encodeTools(await this.tools) }),
     });
     this.queue = new BoundedQueue<Job>(o.maxQueued ?? 16);
   }
@@ -173,6 +192,24 @@ export class ConvertService {
     this.assertAllowed();
     return this.pool.catalog();
   }
+
+  /** The system tools found at start-up (with versions, or why each is unavailable). */
+  systemTools(): Promise<SystemToolsReport> {
+    return this.tools;
+  }
+
+  /** System-tool families: child processes, a private tmp/ (HOME, TMPDIR, LibreOffice's profile), more native memory. */
+  private familySpawn(f: Family): FamilySpawnOptions | undefined {
+    if (f !== 'office' && f !== 'system') return undefined;
+    return { allowChildProcess: true, privateTmp: true, rlimitBytes: this.rlimitFor(f) };
+  }
+
+  private rlimitFor(f: Family): number {
+    const headroom = f === 'office' || f === 'system' ? SYSTEM_TOOL_HEADROOM_MB : NATIVE_HEADROOM_MB;
+    return this.o.rlimitBytes ?? (this.o.config.workerMemoryMb + headroom) * 1024 * 1024;
+  }
+
+  private toolAvailable = (id: string): boolean => this.toolsKnown?.tools.find((t) => t.id === id)?.available ?? true;
 
   stats(): ServiceStats {
     return { pool: this.pool.stats(), queued: this.queue.length, running: this.running, outcomes: { ...this.outcomes } };
@@ -199,11 +236,15 @@ export class ConvertService {
     // decides from the real content; this only uses the declared format, when there is one).
     const cat = this.pool.cachedCatalog();
     if (cat && !supports(cat, toFormatId(req.from ?? null), to, req.converter)) {
+      const missing = unavailableReason(cat, toFormatId(req.from ?? null), to, req.converter);
+      if (missing) throw new ConvertError('UNAVAILABLE', `this conversion needs a program that is not available here: ${missing}`);
       throw new ConvertError('NO_CONVERTER', req.converter ? `converter '${req.converter}' cannot produce ${to}${req.from ? ` from ${req.from}` : ''}` : `no converter turns ${req.from ?? 'this input'} into ${to}`);
     }
     const displayName = req.name ? safeFileName(req.name) : null;
     for (const m of req.more ?? []) if (m.name) safeFileName(m.name); // refuse unsafe names up front
-    const family = familyFor(toFormatId(req.from ?? null) ?? formatOfName(req.name), to, req.converter);
+    const routeFrom = toFormatId(req.from ?? null) ?? formatOfName(req.name);
+    const family = familyFor(routeFrom, to, req.converter, this.toolAvailable);
+    this.assertToolFor(family, routeFrom, to, req.converter);
     const inputBytes = req.data.length + (req.more ?? []).reduce((n, m) => n + m.data.length, 0);
     const id = randomUUID();
     let settle!: (v: JobView) => void;
@@ -233,6 +274,15 @@ export class ConvertService {
     if (this.running < this.poolSize) void this.run(job);
     this.trim();
     return { ...job.view };
+  }
+
+  /** A system tool known to be missing is UNAVAILABLE now (with the install hint), not after a worker started. */
+  private assertToolFor(family: Family, from: FormatId | null, to: FormatId, converter?: string | null): void {
+    if ((family !== 'office' && family !== 'system') || !from || !this.toolsKnown) return;
+    const spec = converter ? SYSTEM_TOOL_BY_ID.get(converter) : systemToolFor(from, to, this.toolAvailable);
+    if (!spec || !spec.pairs.some((p) => p.from === from && p.to === to)) return; // the worker says NO_CONVERTER
+    const r = pairAvailability(spec, this.toolsKnown.tools.find((t) => t.id === spec.id), from, to);
+    if (!r.ok) throw new ConvertError('UNAVAILABLE', `${from} to ${to} needs ${spec.name}, which is not available here: ${r.reason}`, { converter: spec.id });
   }
 
   /** Submit and wait for the outcome. */
@@ -344,7 +394,7 @@ export class ConvertService {
     this.o.store?.jobs.update(v.id, { status: 'running', startedAt: v.startedAt });
     const runId = this.o.store?.sandboxRuns.insert({
       jobId: v.id, pid: worker.pid, layers: worker.layers.filter((l) => l.inForce).map((l) => l.name),
-      limits: { memoryMb: this.o.config.workerMemoryMb, rlimitDataBytes: this.o.rlimitBytes ?? (this.o.config.workerMemoryMb + NATIVE_HEADROOM_MB) * 1024 * 1024, timeoutMs: this.o.config.jobTimeoutMs, maxOutputBytes: this.maxOutput() },
+      limits: { memoryMb: this.o.config.workerMemoryMb, rlimitDataBytes: this.rlimitFor(worker.family), timeoutMs: this.o.config.jobTimeoutMs, maxOutputBytes: this.maxOutput() },
       violations: 0, startedAt: v.startedAt,
     });
     const more = job.req.more ?? [];
@@ -401,6 +451,8 @@ export class ConvertService {
     v.result = { name: outputName(job.displayName ?? undefined, extOf(r.format)), mediaType: mediaTypeOf(r.format), bytes: check.bytes };
     v.info = r.info ?? null;
     v.warnings = r.warnings ?? [];
+    // Blocked attempts that did not stop the job (standard mode, below the threshold): say so.
+    if (violations > 0) v.warnings.push(`the conversion tried to reach the network ${violations} time(s); every attempt was blocked and recorded (security events)`);
     this.finish(job, 'succeeded', null);
     job.expiry = setTimeout(() => this.discardResult(v.id), this.o.config.resultTtlMs);
     job.expiry.unref();

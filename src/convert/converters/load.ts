@@ -8,13 +8,16 @@ import { detectFormat } from '../detect.js';
 
 type FamilyModule = { warm?: () => Promise<void> } & Record<string, unknown>;
 
-const LOADERS: Record<Exclude<Family, 'plugin' | 'all'>, () => Promise<{ mod: FamilyModule; converter: Converter }>> = {
-  image: async () => { const m = await import('./image.js'); return { mod: m, converter: m.imageConverter as unknown as Converter }; },
-  document: async () => { const m = await import('./document.js'); return { mod: m, converter: m.documentConverter as unknown as Converter }; },
-  data: async () => { const m = await import('./data.js'); return { mod: m, converter: m.dataConverter as unknown as Converter }; },
-  spreadsheet: async () => { const m = await import('./spreadsheet.js'); return { mod: m, converter: m.spreadsheetConverter as unknown as Converter }; },
-  pdf: async () => { const m = await import('./pdf.js'); return { mod: m, converter: m.pdfConverter as unknown as Converter }; },
-  ocr: async () => { const m = await import('./ocr.js'); return { mod: m, converter: m.ocrConverter as unknown as Converter }; },
+const LOADERS: Record<Exclude<Family, 'plugin' | 'all'>, () => Promise<{ mod: FamilyModule; converters: Converter[] }>> = {
+  image: async () => { const m = await import('./image.js'); return { mod: m, converters: [m.imageConverter as unknown as Converter] }; },
+  document: async () => { const m = await import('./document.js'); return { mod: m, converters: [m.documentConverter as unknown as Converter] }; },
+  data: async () => { const m = await import('./data.js'); return { mod: m, converters: [m.dataConverter as unknown as Converter] }; },
+  spreadsheet: async () => { const m = await import('./spreadsheet.js'); return { mod: m, converters: [m.spreadsheetConverter as unknown as Converter] }; },
+  pdf: async () => { const m = await import('./pdf.js'); return { mod: m, converters: [m.pdfConverter as unknown as Converter] }; },
+  ocr: async () => { const m = await import('./ocr.js'); return { mod: m, converters: [m.ocrConverter as unknown as Converter] }; },
+  // System programs (system/): an office worker pre-starts LibreOffice as its warm-up.
+  office: async () => { const m = await import('./system/index.js'); return { mod: { warm: m.warmOffice }, converters: [...m.OFFICE_CONVERTERS] }; },
+  system: async () => { const m = await import('./system/index.js'); return { mod: {}, converters: [...m.SYSTEM_CONVERTERS] }; },
 };
 
 /**
@@ -39,6 +42,7 @@ async function tinyPng(): Promise<Buffer> {
 export async function rehearse(family: Family, converters: readonly Converter[]): Promise<void> {
   const s = SAMPLES[family];
   const c = converters[0];
+  // No sample for the system families: their programs are started per job (LibreOffice at warm-up).
   if (!s || !c) return;
   const data = await s.data();
   await detectFormat(data, { format: s.from });
@@ -51,10 +55,10 @@ export async function loadFamily(family: Family): Promise<Converter[]> {
   const names = family === 'all' ? (Object.keys(LOADERS) as (keyof typeof LOADERS)[]) : [family];
   const out: Converter[] = [];
   for (const n of names) {
-    const { mod, converter } = await LOADERS[n]();
+    const { mod, converters } = await LOADERS[n]();
     // 'all' (catalog / unknown input) stays light: its engines start when a job needs them.
     if (family !== 'all') await mod.warm?.();
-    out.push(converter);
+    out.push(...converters);
   }
   return out;
 }
