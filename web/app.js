@@ -135,7 +135,13 @@ async function loadConverters() {
   const targets = new Set();
   for (const c of converters) for (const pair of c.pairs || []) targets.add(pair[1]);
   $('to').replaceChildren(...[...targets].sort().map((t) => { const o = el('option', t); o.value = t; return o; }));
-  $('converter').append(...converters.map((c) => { const o = el('option', c.title || c.id); o.value = c.id; return o; }));
+  // System converters (LibreOffice, pandoc…) whose program is missing are listed, disabled, with the reason.
+  $('converter').append(...converters.map((c) => {
+    const o = el('option', c.available === false ? `${c.title || c.id} — not available: ${c.reason || 'not installed'}` : c.title || c.id);
+    o.value = c.id;
+    o.disabled = c.available === false;
+    return o;
+  }));
   if (!targets.size) { unavailable.hidden = false; unavailable.textContent = 'No converters are available.'; return; }
   $('convert-form').hidden = false;
 }
