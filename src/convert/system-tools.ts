@@ -154,9 +154,9 @@ async function runJailed(spawn: ToolSpawn, path: string, args: string[], timeout
     });
     let out = '';
     const take = (b: Buffer): void => { if (out.length < 64 * 1024) out += b.toString('utf8'); };
-    handle.child.stdout?.on('data', take);
-    handle.child.stderr?.on('data', take);
-    const ex = await handle.exited;
+    // The exit can be reported before the last output is read: wait for both streams to end too.
+    const drained = [handle.child.stdout, handle.child.stderr].map((st) => (st ? new Promise<void>((r) => { st.on('data', take); st.once('close', () => r()); }) : Promise.resolve()));
+    const [ex] = await Promise.all([handle.exited, ...drained]);
     return { code: ex.code, out };
   } finally {
     rmSync(scratch, { recursive: true, force: true });

@@ -48,7 +48,7 @@ function hostOf(url: string): string {
 }
 
 /** The tree with every image the writer could read from disk or fetch replaced (see the header). */
-function cleanTree(doc: { meta?: Record<string, unknown>; blocks?: unknown }, o: { dir: string; to: FormatId; remoteImages: 'link' | 'remove' | 'keep' }): Clean {
+export function cleanTree(doc: { meta?: Record<string, unknown>; blocks?: unknown }, o: { dir: string; to: FormatId; remoteImages: 'link' | 'remove' | 'keep' }): Clean {
   const report: Clean = { remoteImages: new Map(), localImages: 0, rawDropped: 0, metaDropped: [] };
   const media = resolve(o.dir, 'media') + sep;
   const extracted = (url: string): boolean => {
