@@ -16,7 +16,9 @@ const src = join(root, 'native', 'jail.c');
 const outDir = join(root, 'native', 'build');
 const out = join(outDir, 'hermetic-jail');
 // Optional parts: without them only the converter that needs them is unavailable (it says why).
-const extras = [{ src: join(root, 'native', 'office.c'), out: join(outDir, 'hermetic-office'), libs: ['-ldl'] }];
+// hermetic-office exports its access() and connect() to the LibreOffice libraries it loads (and
+// nothing else; see native/office.c for why).
+const extras = [{ src: join(root, 'native', 'office.c'), out: join(outDir, 'hermetic-office'), libs: ['-ldl', '-Wl,--export-dynamic-symbol=access', '-Wl,--export-dynamic-symbol=connect'] }];
 
 if (process.platform !== 'linux') {
   console.log(`hermetic: the jail helper is Linux-only; skipped on ${process.platform}.`);

@@ -1,9 +1,12 @@
-// Office documents through LibreOffice, driven by native/office.c (LibreOfficeKit) as the
-// jailed worker's child. Per job: a fresh user profile in the job's private tmp/ (macros off,
-// links from untrusted documents blocked, links never updated, Java off), and the office is
-// started when the worker warms up — before any job — so the job pays only load + save. The
-// office process takes exactly one document and exits; the worker is then killed with its whole
-// tree and job folder, so no instance ever sees two jobs' data.
+// Office documents through LibreOffice, driven by native/office.c as the jailed worker's child.
+// Per job: a fresh user profile in the job's private tmp/ (macros off, links from untrusted
+// documents blocked, links never updated, Java off). Text documents and presentations go through
+// LibreOfficeKit, started when the worker warms up — before any job — so the job pays only
+// load + save. Spreadsheets go through LibreOffice's own command-line conversion in the same
+// driver (LOK opens documents with a view, and Calc's view needs UI files the -nogui packages
+// leave out); it reuses the profile the warm start created. Either way the office process takes
+// exactly one document and exits; the worker is then killed with its whole tree and job folder,
+// so no instance ever sees two jobs' data.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,6 +24,8 @@ const options = z.object({}).strict();
 
 /** ZIP-based office formats: the archive guard runs, and the package is scanned for references. */
 const ZIPPED = new Set<FormatId>(['docx', 'xlsx', 'pptx', 'odt', 'ods', 'odp']);
+/** Spreadsheets: the command-line path (see the header). */
+const CALC = new Set<FormatId>(['xlsx', 'xls', 'ods']);
 
 /**
  * The user profile every job starts from. Macro execution is disabled outright (and LOK loads
@@ -67,10 +72,29 @@ interface Office {
   proc: ChildProcess;
   lines: Interface;
   dir: string;
+  profile: string;
   startMs: number;
   /** True when started at warm-up, before the job arrived. */
   warm: boolean;
   next(): Promise<string | null>;
+}
+
+const OFFICE_ENV = { SAL_USE_VCLPLUGIN: 'svp', GSETTINGS_BACKEND: 'memory', NO_AT_BRIDGE: '1', SAL_DISABLEGL: '1', SAL_DISABLE_OPENCL: '1' };
+
+/** The driver's stdout as lines: next() is the next one, or null once it has exited. */
+function lineReader(proc: ChildProcess): { lines: Interface; next(): Promise<string | null> } {
+  let tail = '';
+  proc.stderr!.on('data', (b: Buffer) => { tail = (tail + b.toString('utf8')).slice(-4096); });
+  proc.stdin?.on('error', () => {});
+  const lines = createInterface({ input: proc.stdout! });
+  const queue: string[] = [];
+  const waiting: ((l: string | null) => void)[] = [];
+  let closed = false;
+  lines.on('line', (l) => { const w = waiting.shift(); if (w) w(l); else queue.push(l); });
+  const end = (): void => { closed = true; for (const w of waiting.splice(0)) w(null); };
+  proc.once('close', () => { if (tail) process.stderr.write(`[hermetic-office] ${tail.slice(-2000)}\n`); end(); });
+  proc.once('error', end);
+  return { lines, next: () => (queue.length ? Promise.resolve(queue.shift()!) : closed ? Promise.resolve(null) : new Promise((r) => waiting.push(r))) };
 }
 
 let office: Promise<Office> | null = null;
@@ -82,31 +106,14 @@ function startOffice(warm: boolean): Promise<Office> {
     const profile = join(dir, 'profile');
     writeProfile(profile);
     const t0 = Date.now();
-    const proc = spawn(officeHelperPath, [lo.detail.programDir as string, profile], {
-      cwd: dir, stdio: ['pipe', 'pipe', 'pipe'],
-      env: toolEnv(dir, { SAL_USE_VCLPLUGIN: 'svp', GSETTINGS_BACKEND: 'memory', NO_AT_BRIDGE: '1', SAL_DISABLEGL: '1', SAL_DISABLE_OPENCL: '1' }),
-    });
-    let tail = '';
-    proc.stderr!.on('data', (b: Buffer) => { tail = (tail + b.toString('utf8')).slice(-4096); });
-    proc.stdin!.on('error', () => {});
-    const lines = createInterface({ input: proc.stdout! });
-    const queue: string[] = [];
-    const waiting: ((l: string | null) => void)[] = [];
-    let closed = false;
-    lines.on('line', (l) => { const w = waiting.shift(); if (w) w(l); else queue.push(l); });
-    proc.once('close', () => {
-      closed = true;
-      if (tail) process.stderr.write(`[hermetic-office] ${tail.slice(-2000)}\n`);
-      for (const w of waiting.splice(0)) w(null);
-    });
-    proc.once('error', () => { closed = true; for (const w of waiting.splice(0)) w(null); });
-    const next = (): Promise<string | null> => (queue.length ? Promise.resolve(queue.shift()!) : closed ? Promise.resolve(null) : new Promise((r) => waiting.push(r)));
+    const proc = spawn(officeHelperPath, ['lok', lo.detail.programDir as string, profile], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'], env: toolEnv(dir, OFFICE_ENV) });
+    const { lines, next } = lineReader(proc);
     const ready = await next();
     if (!ready?.startsWith('ready')) {
       proc.kill('SIGKILL');
       throw new ConvertError('UNAVAILABLE', `LibreOffice did not start here: ${ready ?? `exited (${proc.exitCode ?? proc.signalCode})`}`, { converter: 'libreoffice' });
     }
-    return { proc, lines, dir, startMs: Date.now() - t0, warm, next };
+    return { proc, lines, dir, profile, startMs: Date.now() - t0, warm, next };
   })();
   return office;
 }
@@ -137,30 +144,64 @@ async function scanInput(data: Buffer, from: FormatId): Promise<DocumentScan> {
   return { refs: [], macros: [] };
 }
 
+/**
+ * A spreadsheet: the warm LOK instance (which never saw a document) is stopped, and the
+ * command-line conversion runs in a fresh driver on the profile it initialised.
+ */
+async function desktopConvert(inFile: string, outDir: string, to: FormatId): Promise<{ line: string | null; warm: boolean; code: number | null }> {
+  const lo = toolOf('libreoffice');
+  let profile: string;
+  let warm = false;
+  const started = office ? await office.catch(() => null) : null;
+  if (started) {
+    started.proc.kill('SIGKILL');
+    await new Promise((r) => { if (started.proc.exitCode !== null || started.proc.signalCode !== null) r(null); else started.proc.once('close', r); });
+    profile = started.profile;
+    warm = started.warm;
+  } else {
+    profile = join(scratchDir('office'), 'profile');
+    writeProfile(profile);
+  }
+  const proc = spawn(officeHelperPath, ['desktop', lo.detail.programDir as string, profile, inFile, outDir, extOf(to)], { cwd: outDir, stdio: ['ignore', 'pipe', 'pipe'], env: toolEnv(profile, OFFICE_ENV) });
+  const { next } = lineReader(proc);
+  let line: string | null = null;
+  for (let l = await next(); l !== null; l = await next()) line = l;
+  return { line, warm, code: proc.exitCode };
+}
+
 export const libreofficeConverter: Converter<typeof options> = {
   manifest: { ...systemManifest('libreoffice'), options },
   async convert(input) {
     const lo = toolOf('libreoffice');
     const scan = await scanInput(input.data, input.from);
-    const o = await startOffice(false);
     const dir = scratchDir('job');
     // The office picks its import filter from the content; the extension settles the formats
     // that cannot be told apart by content alone (RTF vs text, the OLE-based doc/xls/ppt).
     const inFile = join(dir, `input.${extOf(input.from)}`);
-    const outFile = join(dir, `result.${extOf(input.to)}`);
     writeFileSync(inFile, input.data, { mode: 0o600 });
-    o.proc.stdin!.end(`${inFile}\t${outFile}\t${extOf(input.to)}\n`);
-    const line = await o.next();
+    let line: string | null;
+    let outFile: string;
+    let info: Record<string, string | number | boolean>;
+    if (CALC.has(input.from)) {
+      const outDir = join(dir, 'out');
+      mkdirSync(outDir, { mode: 0o700 });
+      const r = await desktopConvert(inFile, outDir, input.to);
+      line = r.line;
+      outFile = join(outDir, `input.${extOf(input.to)}`);
+      info = { tool: lo.version ?? 'LibreOffice', officeWarm: r.warm, officePath: 'command line' };
+    } else {
+      const o = await startOffice(false);
+      outFile = join(dir, `result.${extOf(input.to)}`);
+      o.proc.stdin!.end(`${inFile}\t${outFile}\t${extOf(input.to)}\n`);
+      line = await o.next();
+      info = { tool: lo.version ?? 'LibreOffice', officeWarm: o.warm, officeStartMs: o.startMs, officePath: 'LibreOfficeKit' };
+    }
     if (line !== 'ok') {
       if (line?.startsWith('error load')) throw new ConvertError('INVALID_INPUT', `LibreOffice could not open the document (damaged, password-protected, or not really ${input.from})`);
       if (line?.startsWith('error save')) throw new ConvertError('INVALID_INPUT', `LibreOffice could not write ${input.to} from this document`);
-      throw new ConvertError('INVALID_INPUT', `LibreOffice stopped while converting (${line ?? `exit ${o.proc.exitCode ?? o.proc.signalCode}`})`);
+      throw new ConvertError('INVALID_INPUT', `LibreOffice stopped while converting (${line ?? 'no answer'})`);
     }
     const warnings = referenceWarnings(scan);
-    return {
-      data: readResult(outFile, 'LibreOffice'), format: input.to,
-      info: { tool: lo.version ?? 'LibreOffice', officeWarm: o.warm, officeStartMs: o.startMs },
-      ...(warnings.length ? { warnings } : {}),
-    };
+    return { data: readResult(outFile, 'LibreOffice'), format: input.to, info, ...(warnings.length ? { warnings } : {}) };
   },
 };
