@@ -43,6 +43,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -153,7 +154,7 @@ static int desktop(char **argv, char **full_argv) {
   const char *program = argv[0], *profile_dir = argv[1], *input = argv[2], *outdir = argv[3], *format = argv[4];
   /* The single-instance socket goes in PROFILE_DIR, named relative to it: a unix socket's path
    * may not exceed 107 bytes, and a job folder's path alone can come close to that. */
-  if (chdir(profile_dir) != 0) { say("error", "init: cannot enter PROFILE_DIR"); return 2; }
+  if ((mkdir(profile_dir, 0700) != 0 && errno != EEXIST) || chdir(profile_dir) != 0) { say("error", "init: cannot enter PROFILE_DIR"); return 2; }
   snprintf(g_sockdir, sizeof g_sockdir, ".");
   char profile[8192], boot[4200], lib[4096], sock[] = "-env:OSL_SOCKET_PATH=.";
   if (file_url(profile_dir, profile, sizeof profile) != 0) { say("error", "init: PROFILE_DIR must be an absolute path"); return 2; }

@@ -15,8 +15,9 @@ export function pagedDocx(pages: number, title = 'Quarterly report'): Promise<Bu
   const para = (t: string): string => `<w:p><w:r><w:t xml:space="preserve">${esc(t)}</w:t></w:r></w:p>`;
   const body: string[] = [];
   for (let p = 1; p <= pages; p++) {
-    // Each section starts a page (pageBreakBefore) and fits on one.
-    body.push(`<w:p><w:pPr><w:pStyle w:val="Heading1"/>${p > 1 ? '<w:pageBreakBefore/>' : ''}</w:pPr><w:r><w:t>${esc(`${title} — section ${p}`)}</w:t></w:r></w:p>`);
+    // Each section starts a page (a page break run: LibreOffice ignores pageBreakBefore on a
+    // paragraph whose style the package does not define) and fits on one.
+    body.push(`<w:p><w:pPr><w:pStyle w:val="Heading1"/></w:pPr>${p > 1 ? '<w:r><w:br w:type="page"/></w:r>' : ''}<w:r><w:t>${esc(`${title} — section ${p}`)}</w:t></w:r></w:p>`);
     for (let i = 0; i < 5; i++) body.push(para(`Paragraph ${i + 1} of section ${p}. `.repeat(8)));
   }
   return zip([

@@ -19,6 +19,7 @@ import { ConvertService, ConvertError, type ConvertServiceOptions, type JobView 
 import { detectSystemTools, officeHelperPath, type SystemToolsReport } from '../../src/convert/system-tools.js';
 import { loadConfig } from '../../src/config/index.js';
 import { createLogger, startServer } from '../../src/server/index.js';
+import { renderSarif, renderTable, type AuditReport } from '../../src/audit/index.js';
 import { startCanary, settle, type Canary } from '../helpers/canary.js';
 import { cliPath, testNode } from '../helpers/paths.js';
 import { docxLinkingImage, odtReachingOut, pagedDocx, rtf } from '../helpers/office-fixtures.js';
@@ -121,6 +122,7 @@ function bareOffice(input: Buffer, ext: string, format: string): Promise<{ line:
   const p = cpSpawn(officeHelperPath, args, { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, TMPDIR: dir, SAL_USE_VCLPLUGIN: 'svp' }, stdio: ['pipe', 'pipe', 'ignore'] });
   let text = '';
   p.stdout.on('data', (b: Buffer) => { text += b.toString(); });
+  p.stdin.on('error', () => {}); // the command-line mode does not read it
   p.stdin.end(desktop ? '' : `${inFile}\t${outFile}\t${format}\n`);
   // A canary that never answers keeps LibreOffice waiting on its fetch: bounded.
   const timer = setTimeout(() => p.kill('SIGKILL'), 90_000);
@@ -323,24 +325,23 @@ test('LibreOffice missing (PATH without it): the API lists it unavailable with t
 
 // ---- the audit's system-tools section ------------------------------------------------------------
 
-test('`hermetic audit` lists the system tools with their versions (table, JSON, SARIF); --no-system-tools leaves them out', { skip: noJail }, () => {
+test('`hermetic audit` lists the system tools with their versions (JSON from the CLI; the same report as table and SARIF); --no-system-tools leaves them out', { skip: noJail }, () => {
   const run = (...args: string[]) => spawnSync(testNode, [cliPath, 'audit', '--prod', ...args], { encoding: 'utf8', timeout: 170_000 });
   const json = run('--json');
   assert.ok(json.status === 0 || json.status === 1, json.stderr);
-  type Entry = { id: string; available: boolean; version: string | null; apt: string[] };
-  const report = JSON.parse(json.stdout) as { systemTools?: Entry[] };
+  const report = JSON.parse(json.stdout) as AuditReport;
   assert.deepEqual(report.systemTools?.map((e) => e.id), ['libreoffice', 'pandoc', 'imagemagick', 'qpdf', 'tesseract']);
   for (const t of tools.tools) {
-    const got: Entry = report.systemTools!.find((x) => x.id === t.id)!;
+    const got = report.systemTools!.find((x) => x.id === t.id)!;
     assert.equal(got.available, t.available);
     assert.equal(got.version, t.version);
     assert.ok(got.apt.length > 0);
   }
-  const sarif = JSON.parse(run('--sarif').stdout) as { runs: { properties: { systemTools?: unknown[] } }[] };
-  assert.equal(sarif.runs[0]!.properties.systemTools?.length, 5);
-  const table = run().stdout;
+  // The other two formats are rendered from this same report object.
+  assert.equal((renderSarif(report).runs[0]!.properties['systemTools'] as unknown[]).length, 5);
+  const table = renderTable(report);
   assert.match(table, /System tools \(programs the office\/system converters run/);
-  if (lo.available) assert.ok(table.includes(lo.version!), 'the table shows the LibreOffice version');
-  const without = JSON.parse(run('--json', '--no-system-tools').stdout) as { systemTools?: unknown };
+  for (const t of tools.tools) assert.ok(table.includes(t.available ? t.version! : 'NOT AVAILABLE'), `${t.name} in the table`);
+  const without = JSON.parse(run('--json', '--no-system-tools').stdout) as AuditReport;
   assert.equal(without.systemTools, undefined);
 });
