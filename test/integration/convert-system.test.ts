@@ -19,7 +19,7 @@ import { ConvertService, ConvertError, type ConvertServiceOptions, type JobView 
 import { detectSystemTools, officeHelperPath, type SystemToolsReport } from '../../src/convert/system-tools.js';
 import { loadConfig } from '../../src/config/index.js';
 import { createLogger, startServer } from '../../src/server/index.js';
-import { renderSarif, renderTable, type AuditReport } from '../../src/audit/index.js';
+import { renderSarif, renderTable, type AuditReport, type SystemToolEntry } from '../../src/audit/index.js';
 import { startCanary, settle, type Canary } from '../helpers/canary.js';
 import { cliPath, testNode } from '../helpers/paths.js';
 import { docxLinkingImage, odtReachingOut, pagedDocx, rtf } from '../helpers/office-fixtures.js';
@@ -332,7 +332,7 @@ test('`hermetic audit` lists the system tools with their versions (JSON from the
   const report = JSON.parse(json.stdout) as AuditReport;
   assert.deepEqual(report.systemTools?.map((e) => e.id), ['libreoffice', 'pandoc', 'imagemagick', 'qpdf', 'tesseract']);
   for (const t of tools.tools) {
-    const got = report.systemTools!.find((x) => x.id === t.id)!;
+    const got: SystemToolEntry = report.systemTools!.find((x) => x.id === t.id)!;
     assert.equal(got.available, t.available);
     assert.equal(got.version, t.version);
     assert.ok(got.apt.length > 0);
