@@ -74,8 +74,6 @@ interface Office {
   dir: string;
   profile: string;
   startMs: number;
-  /** True when started at warm-up, before the job arrived. */
-  warm: boolean;
   next(): Promise<string | null>;
 }
 
@@ -99,7 +97,7 @@ function lineReader(proc: ChildProcess): { lines: Interface; next(): Promise<str
 
 let office: Promise<Office> | null = null;
 
-function startOffice(warm: boolean): Promise<Office> {
+function startOffice(): Promise<Office> {
   office ??= (async () => {
     const lo = toolOf('libreoffice');
     const dir = scratchDir('office');
@@ -113,7 +111,7 @@ function startOffice(warm: boolean): Promise<Office> {
       proc.kill('SIGKILL');
       throw new ConvertError('UNAVAILABLE', `LibreOffice did not start here: ${ready ?? `exited (${proc.exitCode ?? proc.signalCode})`}`, { converter: 'libreoffice' });
     }
-    return { proc, lines, dir, profile, startMs: Date.now() - t0, warm, next };
+    return { proc, lines, dir, profile, startMs: Date.now() - t0, next };
   })();
   return office;
 }
@@ -126,7 +124,7 @@ export async function warm(): Promise<void> {
   if (!detectedTools().get('libreoffice')?.available) return;
   // A start-up failure is kept for the job to report (UNAVAILABLE, with the reason); failing the
   // warm-up instead would make the pool retry the worker forever.
-  await startOffice(true).catch(() => undefined);
+  await startOffice().catch(() => undefined);
 }
 
 async function scanInput(data: Buffer, from: FormatId): Promise<DocumentScan> {
@@ -148,16 +146,14 @@ async function scanInput(data: Buffer, from: FormatId): Promise<DocumentScan> {
  * A spreadsheet: the warm LOK instance (which never saw a document) is stopped, and the
  * command-line conversion runs in a fresh driver on the profile it initialised.
  */
-async function desktopConvert(inFile: string, outDir: string, to: FormatId): Promise<{ line: string | null; warm: boolean; code: number | null }> {
+async function desktopConvert(inFile: string, outDir: string, to: FormatId): Promise<{ line: string | null; profileReused: boolean }> {
   const lo = toolOf('libreoffice');
   let profile: string;
-  let warm = false;
   const started = office ? await office.catch(() => null) : null;
   if (started) {
     started.proc.kill('SIGKILL');
     await new Promise((r) => { if (started.proc.exitCode !== null || started.proc.signalCode !== null) r(null); else started.proc.once('close', r); });
     profile = started.profile;
-    warm = started.warm;
   } else {
     profile = join(scratchDir('office'), 'profile');
     writeProfile(profile);
@@ -166,7 +162,7 @@ async function desktopConvert(inFile: string, outDir: string, to: FormatId): Pro
   const { next } = lineReader(proc);
   let line: string | null = null;
   for (let l = await next(); l !== null; l = await next()) line = l;
-  return { line, warm, code: proc.exitCode };
+  return { line, profileReused: started !== null };
 }
 
 export const libreofficeConverter: Converter<typeof options> = {
@@ -188,13 +184,15 @@ export const libreofficeConverter: Converter<typeof options> = {
       const r = await desktopConvert(inFile, outDir, input.to);
       line = r.line;
       outFile = join(outDir, `input.${extOf(input.to)}`);
-      info = { tool: lo.version ?? 'LibreOffice', officeWarm: r.warm, officePath: 'command line' };
+      info = { tool: lo.version ?? 'LibreOffice', officePath: 'command line', profileReused: r.profileReused };
     } else {
-      const o = await startOffice(false);
+      const o = await startOffice();
       outFile = join(dir, `result.${extOf(input.to)}`);
       o.proc.stdin!.end(`${inFile}\t${outFile}\t${extOf(input.to)}\n`);
       line = await o.next();
-      info = { tool: lo.version ?? 'LibreOffice', officeWarm: o.warm, officeStartMs: o.startMs, officePath: 'LibreOfficeKit' };
+      // How long LibreOffice took to start (at the worker's warm-up: before the job, when a
+      // warm worker was waiting for it).
+      info = { tool: lo.version ?? 'LibreOffice', officePath: 'LibreOfficeKit', officeStartMs: o.startMs };
     }
     if (line !== 'ok') {
       if (line?.startsWith('error load')) throw new ConvertError('INVALID_INPUT', `LibreOffice could not open the document (damaged, password-protected, or not really ${input.from})`);
