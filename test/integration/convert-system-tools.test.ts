@@ -8,7 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn as cpSpawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn as jailSpawn, probe } from '../../src/isolation/jail/index.js';
@@ -22,6 +22,7 @@ import { startCanary, settle, type Canary } from '../helpers/canary.js';
 import { testNode } from '../helpers/paths.js';
 import { svgReachingOut } from '../helpers/office-fixtures.js';
 import { textPdf, textPng } from '../unit/convert-fixtures.js';
+import { validators } from '../helpers/validate.js';
 
 const caps = probe();
 const kernelLayer = caps.helperBuilt && (caps.layers.namespace.available || caps.layers.seccomp.available);
@@ -65,25 +66,11 @@ after(async () => {
 
 // ---- helpers ----------------------------------------------------------------------------------
 
-function file(name: string, data: Buffer | string): string {
-  const p = join(mkdtempSync(join(work, 'f-')), name);
-  writeFileSync(p, data);
-  return p;
-}
-function fileKind(data: Buffer): string {
-  const r = spawnSync('file', ['-b', file('x.bin', data)], { encoding: 'utf8' });
-  assert.equal(r.status, 0, `file: ${r.error?.message ?? r.stderr}`);
-  return r.stdout.trim();
-}
-function pdfPages(data: Buffer): number {
-  const r = spawnSync('pdfinfo', [file('x.pdf', data)], { encoding: 'utf8' });
-  assert.equal(r.status, 0, `pdfinfo: ${r.error?.message ?? r.stderr}`);
-  return Number(/^Pages:\s+(\d+)/m.exec(r.stdout)?.[1] ?? 0);
-}
-function zipIntact(data: Buffer): void {
-  const r = spawnSync('unzip', ['-tq', file('x.zip', data)], { encoding: 'utf8' });
-  assert.equal(r.status, 0, `unzip -t: ${r.error?.message ?? r.stdout + r.stderr}`);
-}
+const check = (): ReturnType<typeof validators> => validators(work);
+const file = (name: string, data: Buffer | string): string => check().file(name, data);
+const fileKind = (d: Buffer): string => check().fileKind(d);
+const pdfPages = (d: Buffer): number => check().pdfPages(d);
+const zipIntact = (d: Buffer): void => check().zipIntact(d);
 /** Run a tool bare (outside the jail) to make a fixture; returns the output file's bytes. */
 function make(cmd: string, args: string[], out: string): Buffer {
   const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 60_000, cwd: work });

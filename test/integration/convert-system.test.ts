@@ -24,6 +24,7 @@ import { startCanary, settle, type Canary } from '../helpers/canary.js';
 import { cliPath, testNode } from '../helpers/paths.js';
 import { docxLinkingImage, odtReachingOut, pagedDocx, rtf } from '../helpers/office-fixtures.js';
 import { xlsx } from '../unit/convert-fixtures.js';
+import { validators } from '../helpers/validate.js';
 
 const caps = probe();
 const kernelLayer = caps.helperBuilt && (caps.layers.namespace.available || caps.layers.seccomp.available);
@@ -65,26 +66,10 @@ after(async () => {
 
 // ---- validation with the system's own tools ----------------------------------------------------
 
-function tmpFile(data: Buffer, name: string): string {
-  const dir = mkdtempSync(join(work, 'v-'));
-  const f = join(dir, name);
-  writeFileSync(f, data);
-  return f;
-}
-function pdfPages(data: Buffer): number {
-  const r = spawnSync('pdfinfo', [tmpFile(data, 'x.pdf')], { encoding: 'utf8' });
-  assert.equal(r.status, 0, `pdfinfo: ${r.error?.message ?? r.stderr}`);
-  return Number(/^Pages:\s+(\d+)/m.exec(r.stdout)?.[1] ?? 0);
-}
-function zipIntact(data: Buffer): void {
-  const r = spawnSync('unzip', ['-tq', tmpFile(data, 'x.zip')], { encoding: 'utf8' });
-  assert.equal(r.status, 0, `unzip -t: ${r.error?.message ?? r.stdout + r.stderr}`);
-}
-function fileKind(data: Buffer): string {
-  const r = spawnSync('file', ['-b', tmpFile(data, 'x.bin')], { encoding: 'utf8' });
-  assert.equal(r.status, 0, `file: ${r.error?.message ?? r.stderr}`);
-  return r.stdout.trim();
-}
+const v = (): ReturnType<typeof validators> => validators(work);
+const pdfPages = (d: Buffer): number => v().pdfPages(d);
+const zipIntact = (d: Buffer): void => v().zipIntact(d);
+const fileKind = (d: Buffer): string => v().fileKind(d);
 
 const KIND: Record<string, RegExp> = {
   odt: /OpenDocument Text/, ods: /OpenDocument Spreadsheet/, odp: /OpenDocument Presentation/,
