@@ -75,8 +75,8 @@ export interface PoolOptions {
   prewarm?: readonly Family[];
   /** Per-family spawn options (system-tool families). */
   familySpawn?: (family: Family) => FamilySpawnOptions | undefined;
-  /** Extra environment for every worker, awaited before each spawn (the system tools detected at start-up). */
-  workerEnv?: () => Promise<Record<string, string>>;
+  /** Extra environment for a family's workers, awaited before each spawn (the system tools detected at start-up). */
+  workerEnv?: (family: Family) => Record<string, string> | Promise<Record<string, string>>;
 }
 
 export interface WarmWorker {
@@ -277,7 +277,7 @@ export class WarmPool {
   private async spawnOne(family: Family): Promise<WarmWorker> {
     const o = this.opts;
     const spawnedAt = Date.now();
-    const extraEnv = o.workerEnv ? await o.workerEnv() : {};
+    const extraEnv = o.workerEnv ? await o.workerEnv(family) : {};
     const fam = o.familySpawn?.(family) ?? {};
     const folder = createJobFolder(o.jobsRoot, { tmp: fam.privateTmp === true });
     const script = o.workerScript ?? join(here, 'worker.js');

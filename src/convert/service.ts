@@ -169,7 +169,9 @@ export class ConvertService {
       ...(o.rlimitBytes ? { rlimitBytes: o.rlimitBytes } : {}),
       ...(o.prewarm ? { prewarm: o.prewarm } : {}),
       familySpawn: (f) => this.familySpawn(f),
-      workerEnv: async () => ({ [SYSTEM_TOOLS_ENV]: encodeTools(await this.tools) }),
+      // Only the workers that run or list system converters wait for detection; an image or
+      // data worker starts at once.
+      workerEnv: async (f): Promise<Record<string, string>> => (f === 'office' || f === 'system' || f === 'all' ? { [SYSTEM_TOOLS_ENV]: encodeTools(await this.tools) } : {}),
     });
     this.queue = new BoundedQueue<Job>(o.maxQueued ?? 16);
   }
