@@ -115,7 +115,7 @@ async function run(argv: string[]): Promise<number> {
   const jobs = values.combine ? 1 : inputs.length;
   const concurrency = Math.max(1, Math.min(jobs, config.poolSize || cpus().length));
   // One-shot: nothing kept warm up front; a batch keeps the next worker warming while one runs.
-  const svc = new ConvertService({ config, spawn: jailSpawn, store, monitor, poolSize: concurrency, replenish: jobs > 1, prewarm: [], maxQueued: concurrency });
+  const svc = new ConvertService({ config, spawn: jailSpawn, store, monitor, poolSize: concurrency, replenish: jobs > 1, prewarm: [], maxQueued: concurrency, detectTools: 'lazy' });
   svc.start();
   try {
     if (values.list) {

@@ -55,6 +55,11 @@ export interface ConvertServiceOptions {
   prewarm?: readonly Family[];
   /** PATH searched for system tools (LibreOffice, pandoc…; default this process's). Tests simulate a missing tool with it. */
   toolsPath?: string;
+  /**
+   * When the system tools are detected: 'start' (default: the server, so the converter list is
+   * ready) or 'lazy' (the one-shot CLI: only when a job or the catalog needs them).
+   */
+  detectTools?: 'start' | 'lazy';
 }
 
 /**
@@ -139,8 +144,8 @@ export class ConvertService {
   private closing = false;
   /** Workers running a job now (killed on close). */
   private readonly active = new Set<WarmWorker>();
-  /** System tools, detected once at start-up (each asked for its version under the jail). */
-  private readonly tools: Promise<SystemToolsReport>;
+  /** System tools, detected once (each asked for its version under the jail); see detectTools. */
+  private toolsPromise: Promise<SystemToolsReport> | null = null;
   private toolsKnown: SystemToolsReport | null = null;
 
   constructor(private readonly o: ConvertServiceOptions) {
@@ -149,8 +154,7 @@ export class ConvertService {
     this.root = createRunRoot(jobsDir);
     this.poolSize = o.poolSize ?? (o.config.poolSize || Math.max(1, cpus().length));
     const strict = o.config.strictness !== 'standard';
-    this.tools = systemTools({ spawn: o.spawn, ...(o.toolsPath !== undefined ? { path: o.toolsPath } : {}) });
-    void this.tools.then((r) => { this.toolsKnown = r; });
+    if (o.detectTools !== 'lazy') void this.tools;
     this.pool = new WarmPool({
       size: this.poolSize,
       spawn: o.spawn,
@@ -198,6 +202,14 @@ export class ConvertService {
   /** The system tools found at start-up (with versions, or why each is unavailable). */
   systemTools(): Promise<SystemToolsReport> {
     return this.tools;
+  }
+
+  private get tools(): Promise<SystemToolsReport> {
+    if (!this.toolsPromise) {
+      this.toolsPromise = systemTools({ spawn: this.o.spawn, ...(this.o.toolsPath !== undefined ? { path: this.o.toolsPath } : {}) });
+      void this.toolsPromise.then((r) => { this.toolsKnown = r; });
+    }
+    return this.toolsPromise;
   }
 
   /** System-tool families: child processes, a private tmp/ (HOME, TMPDIR, LibreOffice's profile), more native memory. */
