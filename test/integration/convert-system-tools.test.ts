@@ -8,69 +8,38 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn as cpSpawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawn as jailSpawn, probe } from '../../src/isolation/jail/index.js';
-import { createMonitor } from '../../src/isolation/monitor/index.js';
-import type { NewSecurityEvent } from '../../src/events/index.js';
-import { ConvertService, ConvertError, type ConvertServiceOptions, type FormatId, type JobView } from '../../src/convert/index.js';
-import { detectSystemTools, type SystemToolId, type SystemToolsReport } from '../../src/convert/system-tools.js';
+import { spawn as jailSpawn } from '../../src/isolation/jail/index.js';
+import { ConvertService, ConvertError, type FormatId, type JobView } from '../../src/convert/index.js';
 import { imagemagickConverter, pandocConverter, setDetectedTools } from '../../src/convert/converters/system/index.js';
 import type { Converter } from '../../src/convert/types.js';
-import { startCanary, settle, type Canary } from '../helpers/canary.js';
+import { settle } from '../helpers/canary.js';
 import { testNode } from '../helpers/paths.js';
 import { svgReachingOut } from '../helpers/office-fixtures.js';
 import { textPdf, textPng } from '../unit/convert-fixtures.js';
-import { validators } from '../helpers/validate.js';
+import { jailed, missing, noJail, openHarness, tool, tools, type Harness } from '../helpers/system-harness.js';
 
-const caps = probe();
-const kernelLayer = caps.helperBuilt && (caps.layers.namespace.available || caps.layers.seccomp.available);
-const noJail = kernelLayer ? false : `no kernel jail layer here (${caps.layers.namespace.reason}; ${caps.layers.seccomp.reason})`;
-const tools: SystemToolsReport = await detectSystemTools({ spawn: jailSpawn });
-const tool = (id: SystemToolId) => tools.tools.find((t) => t.id === id)!;
-const missing = (id: SystemToolId): string | false => (tool(id).available ? false : `${tool(id).name} is not available here: ${tool(id).reason}`);
-const jailed = (id: SystemToolId): string | false => noJail || missing(id);
-
+let h: Harness;
 let work: string;
-let dataDir: string;
-let canary: Canary;
-let svc: ConvertService;
-let monitor: ReturnType<typeof createMonitor>;
-const events: NewSecurityEvent[] = [];
-
-function config(over: Partial<ConvertServiceOptions['config']> = {}): ConvertServiceOptions['config'] {
-  return { dataDir, strictness: 'strict', jobTimeoutMs: 120_000, workerMemoryMb: 512, poolSize: 2, logFileNames: false, killGraceMs: 500, resultTtlMs: 60_000, ...over };
-}
-
 before(async () => {
-  work = mkdtempSync(join(tmpdir(), 'hermetic-systools-'));
-  dataDir = mkdtempSync(join(tmpdir(), 'hermetic-systools-data-'));
+  h = await openHarness('systools', ['system']);
+  work = h.work;
   // In-process runs write their scratch files here (a worker uses its job folder's tmp/).
   process.env.HERMETIC_WORKER_TMP = mkdtempSync(join(work, 'scratch-'));
   setDetectedTools(tools.tools);
-  canary = await startCanary();
-  monitor = createMonitor({ config: { strictness: 'strict', monitorIntervalMs: 60_000, violationThreshold: 3, killGraceMs: 500 }, store: { record: (e) => { events.push(e); } } });
-  monitor.start();
-  svc = new ConvertService({ config: config(), spawn: jailSpawn, monitor, nodePath: testNode, prewarm: noJail ? [] : ['system'], readyTimeoutMs: 60_000 });
-  svc.start();
 });
 after(async () => {
-  await svc.close();
-  monitor.stop();
-  await canary.close();
   delete process.env.HERMETIC_WORKER_TMP;
-  rmSync(work, { recursive: true, force: true });
-  rmSync(dataDir, { recursive: true, force: true });
+  await h.close();
 });
 
 // ---- helpers ----------------------------------------------------------------------------------
 
-const check = (): ReturnType<typeof validators> => validators(work);
-const file = (name: string, data: Buffer | string): string => check().file(name, data);
-const fileKind = (d: Buffer): string => check().fileKind(d);
-const pdfPages = (d: Buffer): number => check().pdfPages(d);
-const zipIntact = (d: Buffer): void => check().zipIntact(d);
+const file = (name: string, data: Buffer | string): string => h.file(name, data);
+const fileKind = (d: Buffer): string => h.fileKind(d);
+const pdfPages = (d: Buffer): number => h.pdfPages(d);
+const zipIntact = (d: Buffer): void => h.zipIntact(d);
 /** Run a tool bare (outside the jail) to make a fixture; returns the output file's bytes. */
 function make(cmd: string, args: string[], out: string): Buffer {
   const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 60_000, cwd: work });
@@ -82,15 +51,10 @@ async function inProcess(c: Converter, data: Buffer, from: FormatId, to: FormatI
   assert.equal(out.format, to);
   return out.data;
 }
-async function job(data: Buffer, name: string, to: string, extra: { converter?: string; options?: Record<string, unknown> } = {}): Promise<{ job: JobView; out: Buffer }> {
-  const v = await svc.convert({ data, name, to, ...extra });
-  assert.equal(v.status, 'succeeded', `${name} → ${to}: ${JSON.stringify(v.error)}`);
-  const out = readFileSync(svc.result(v.id).path);
-  svc.discardResult(v.id);
-  return { job: v, out };
-}
-const at = (): string => `${canary.host}:${canary.tcpPort}`;
-const jobEvents = (id: string): NewSecurityEvent[] => events.filter((e) => e.details['jobId'] === id && e.type !== 'monitor_started');
+const job = (data: Buffer, name: string, to: string, extra: { converter?: string; options?: Record<string, unknown> } = {}): Promise<{ job: JobView; out: Buffer }> => h.convert(data, name, to, extra);
+const svcConvert = (req: Parameters<ConvertService['convert']>[0]): Promise<JobView> => h.svc.convert(req);
+const at = (): string => h.at();
+const jobEvents = (id: string) => h.jobEvents(id);
 
 // ---- pandoc -------------------------------------------------------------------------------------
 
@@ -138,23 +102,23 @@ test('pandoc under the jail: md → docx, docx → epub, latex → html, rst →
 
 test('pandoc, hostile: a remote image becomes a link and a local one is dropped (nothing fetched, nothing read); positive control: bare pandoc fetches it', { skip: jailed('pandoc') }, async () => {
   const md = Buffer.from(`# Hostile\n\n![tracker](http://${at()}/pixel.png)\n\n![secret](/etc/hostname)\n`);
-  const hits = canary.hits;
+  const hits = h.canary.hits;
   const { job: v, out } = await job(md, 'h.md', 'docx');
   zipIntact(out);
   assert.ok(v.warnings.includes(`remote image turned into a link (not fetched): 1 from ${at()}`), v.warnings.join(' | '));
   assert.ok(v.warnings.includes('image with a local file path not read: 1 (only images inside the document are kept)'), v.warnings.join(' | '));
   await settle();
-  assert.equal(canary.hits, hits, 'the canary saw nothing');
+  assert.equal(h.canary.hits, hits, 'the canary saw nothing');
   assert.deepEqual(jobEvents(v.id), [], 'pandoc did not even try');
   // Positive control: pandoc itself, outside the jail, fetches the image to embed it (bounded:
   // the canary never answers).
-  const before = canary.tcpConnections;
+  const before = h.canary.tcpConnections;
   const p = cpSpawn(tool('pandoc').path!, [file('h.md', md), '-o', join(work, 'bare.docx')], { stdio: 'ignore' });
   const timer = setTimeout(() => p.kill('SIGKILL'), 15_000);
-  for (let i = 0; i < 150 && canary.tcpConnections === before; i++) await settle(100);
+  for (let i = 0; i < 150 && h.canary.tcpConnections === before; i++) await settle(100);
   p.kill('SIGKILL');
   clearTimeout(timer);
-  assert.ok(canary.tcpConnections > before, 'bare pandoc reached the canary');
+  assert.ok(h.canary.tcpConnections > before, 'bare pandoc reached the canary');
 });
 
 test('pandoc, hostile: a LaTeX \\input of a local file is not read (sandboxed reader); positive control: bare pandoc includes it', { skip: missing('pandoc') }, async () => {
@@ -213,7 +177,7 @@ test('ImageMagick under the jail: bmp → png, 3-page tiff → 3-page pdf (by na
 });
 
 test('ImageMagick, hostile SVG (image on a URL, CSS url(), external entity, local file): renders; every reference removed and reported; nothing fetched or read', { skip: jailed('imagemagick') }, async () => {
-  const hits = canary.hits;
+  const hits = h.canary.hits;
   const { job: v, out } = await job(svgReachingOut(`http://${at()}/`), 'h.svg', 'png');
   assert.match(fileKind(out), /PNG image data, 120 x 80/);
   assert.deepEqual(v.warnings, [
@@ -222,7 +186,7 @@ test('ImageMagick, hostile SVG (image on a URL, CSS url(), external entity, loca
     'SVG DOCTYPE removed (external entities are never read)',
   ]);
   await settle();
-  assert.equal(canary.hits, hits, 'the canary saw nothing');
+  assert.equal(h.canary.hits, hits, 'the canary saw nothing');
   assert.deepEqual(jobEvents(v.id), []);
 });
 
@@ -238,11 +202,11 @@ test('qpdf under the jail: linearise, decrypt with the password (wrong or missin
   assert.match(spawnSync(qpdf, ['--show-encryption', '--password=open-sesame', file('e.pdf', enc)], { encoding: 'utf8' }).stdout, /R = 6/, 'the fixture is encrypted');
   const dec = await job(enc, 'e.pdf', 'pdf', { converter: 'qpdf', options: { operation: 'decrypt', password: 'open-sesame' } });
   assert.match(spawnSync(qpdf, ['--show-encryption', file('d.pdf', dec.out)], { encoding: 'utf8' }).stdout, /File is not encrypted/);
-  const wrong = await svc.convert({ data: enc, name: 'e.pdf', to: 'pdf', converter: 'qpdf', options: { operation: 'decrypt', password: 'nope' } });
+  const wrong = await svcConvert({ data: enc, name: 'e.pdf', to: 'pdf', converter: 'qpdf', options: { operation: 'decrypt', password: 'nope' } });
   assert.equal(wrong.error?.code, 'INVALID_OPTIONS', JSON.stringify(wrong.error));
   assert.match(wrong.error?.message ?? '', /password is missing or wrong/);
   assert.ok(!JSON.stringify(wrong).includes('nope'), 'the password is never echoed');
-  const none = await svc.convert({ data: enc, name: 'e.pdf', to: 'pdf', converter: 'qpdf', options: { operation: 'decrypt' } });
+  const none = await svcConvert({ data: enc, name: 'e.pdf', to: 'pdf', converter: 'qpdf', options: { operation: 'decrypt' } });
   assert.equal(none.error?.code, 'INVALID_OPTIONS');
   // Damage: a classic cross-reference table (pdf-lib writes an xref stream) whose offset points
   // nowhere; qpdf rebuilds it by scanning the objects (exit 3: warnings).
@@ -262,7 +226,7 @@ test('native tesseract under the jail (by name): the text and its confidence; an
   assert.match(out.toString('utf8'), /Native engine/);
   assert.equal(v.converter, 'tesseract');
   assert.ok(typeof v.info?.['confidence'] === 'number' && v.info['confidence'] > 50, JSON.stringify(v.info));
-  const bad = await svc.convert({ data: await textPng('x'), name: 'x.png', to: 'txt', converter: 'tesseract', options: { lang: 'xyz' } });
+  const bad = await svcConvert({ data: await textPng('x'), name: 'x.png', to: 'txt', converter: 'tesseract', options: { lang: 'xyz' } });
   assert.equal(bad.error?.code, 'INVALID_OPTIONS');
   assert.match(bad.error?.message ?? '', /not installed here: xyz .*apt install tesseract-ocr-xyz/);
 });
@@ -271,7 +235,7 @@ test('native tesseract under the jail (by name): the text and its confidence; an
 
 test('each tool missing (PATH without it): UNAVAILABLE with its apt package, before any worker is spent', { skip: noJail }, async () => {
   const empty = mkdtempSync(join(work, 'bin-'));
-  const s = new ConvertService({ config: config({ dataDir: mkdtempSync(join(work, 'd-')) }), spawn: jailSpawn, nodePath: testNode, prewarm: [], toolsPath: empty });
+  const s = new ConvertService({ config: h.config({ dataDir: mkdtempSync(join(work, 'd-')) }), spawn: jailSpawn, nodePath: testNode, prewarm: [], toolsPath: empty });
   s.start();
   try {
     const report = await s.systemTools();
