@@ -8,6 +8,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { createInterface } from 'node:readline';
 import { spawn as jailSpawn, probe } from '../src/isolation/jail/index.js';
 import { ConvertService, type ConvertServiceOptions } from '../src/convert/index.js';
 import { detectSystemTools, officeHelperPath } from '../src/convert/system-tools.js';
@@ -41,6 +42,8 @@ function soffice(profile: string, out: string): number {
   if (r.status !== 0 || pagesOf(join(out, 'report.pdf')) !== pages) throw new Error(`soffice failed: ${r.stderr}`);
   return ms;
 }
+const step = (what: string): void => { process.stderr.write(`… ${what}\n`); };
+step('soffice --convert-to pdf, bare');
 const bareCold: number[] = [];
 const bareWarm: number[] = [];
 const warmProfile = join(work, 'warm-profile');
@@ -54,22 +57,16 @@ for (let i = 0; i < rounds; i++) {
 const config = (dir: string): ConvertServiceOptions['config'] => ({ dataDir: dir, strictness: 'strict', jobTimeoutMs: 300_000, workerMemoryMb: 512, poolSize: 1, logFileNames: false, killGraceMs: 500, resultTtlMs: 60_000 });
 /**
  * cold: no office worker is waiting (one is started for the job); warm: one is (LibreOffice
- * pre-started), and taking it starts its replacement at once, as in a server; idle: one is
- * waiting and nothing else starts while the job runs (a fresh service per round).
+ * pre-started), and taking it starts its replacement at once, as in a server.
  */
-async function hermetic(mode: 'cold' | 'warm' | 'idle'): Promise<{ ms: number[]; startMs: number[] }> {
-  const open = (): ConvertService => {
-    const s = new ConvertService({ config: config(mkdtempSync(join(work, 'd-'))), spawn: jailSpawn, prewarm: mode === 'cold' ? [] : ['office'], replenish: mode === 'warm', readyTimeoutMs: 120_000 });
-    s.start();
-    return s;
-  };
-  let svc = open();
+async function hermetic(mode: 'cold' | 'warm'): Promise<{ ms: number[]; startMs: number[] }> {
+  const svc = new ConvertService({ config: config(mkdtempSync(join(work, 'd-'))), spawn: jailSpawn, prewarm: mode === 'warm' ? ['office'] : [], replenish: mode === 'warm', readyTimeoutMs: 120_000 });
+  svc.start();
   await svc.systemTools();
   const ms: number[] = [];
   const startMs: number[] = [];
   for (let i = 0; i < rounds; i++) {
-    if (mode === 'idle' && i > 0) { await svc.close(); svc = open(); }
-    if (mode !== 'cold') while ((svc.stats().pool.families.office?.ready ?? 0) < 1) await new Promise((r) => setTimeout(r, 20));
+    if (mode === 'warm') while ((svc.stats().pool.families.office?.ready ?? 0) < 1) await new Promise((r) => setTimeout(r, 20));
     const t = performance.now();
     const v = await svc.convert({ data: docx, name: 'report.docx', to: 'pdf' });
     ms.push(performance.now() - t);
@@ -80,12 +77,15 @@ async function hermetic(mode: 'cold' | 'warm' | 'idle'): Promise<{ ms: number[];
   await svc.close();
   return { ms, startMs };
 }
+step('hermetic, cold');
 const cold = await hermetic('cold');
+step('hermetic, warm');
 const warm = await hermetic('warm');
-const idle = await hermetic('idle');
+step('the driver, bare and jailed');
 
-// 3. The jail's overhead on the same work: the driver (start + one conversion), bare vs jailed --
-async function driver(jailed: boolean): Promise<number> {
+// 3. The jail's overhead on the same work: the driver, bare vs jailed — LibreOffice's start
+//    (LibreOfficeKit ready) and the conversion itself (what a warm job costs), timed apart.
+async function driver(jailed: boolean): Promise<{ start: number; convert: number }> {
   const dir = mkdtempSync(join(work, 'drv-'));
   const profile = join(dir, 'profile');
   mkdirSync(profile);
@@ -96,23 +96,30 @@ async function driver(jailed: boolean): Promise<number> {
   const child = jailed
     ? (await jailSpawn(officeHelperPath, args, { cwd: dir, env, allowWrite: [dir], stdio: ['pipe', 'pipe', 'ignore'], node: false, tripwire: false, require: ['namespace', 'seccomp', 'landlock'] })).child
     : cpSpawn(officeHelperPath, args, { cwd: dir, env, stdio: ['pipe', 'pipe', 'ignore'] });
+  const lines = createInterface({ input: child.stdout! });
+  const next = (): Promise<string> => new Promise((r) => lines.once('line', r));
+  if (!(await next()).startsWith('ready')) throw new Error('the driver did not start');
+  const ready = performance.now();
   child.stdin!.end(`${input}\t${out}\tpdf\n`);
-  child.stdout!.resume();
+  if ((await next()) !== 'ok') throw new Error('the driver did not convert');
+  const done = performance.now();
   await new Promise((r) => child.once('close', r));
-  const ms = performance.now() - t;
   if (pagesOf(out) !== pages) throw new Error('the driver produced no valid PDF');
-  return ms;
+  return { start: ready - t, convert: done - ready };
 }
-const drvBare: number[] = [];
-const drvJail: number[] = [];
+const drvBare: { start: number; convert: number }[] = [];
+const drvJail: { start: number; convert: number }[] = [];
 for (let i = 0; i < rounds; i++) { drvBare.push(await driver(false)); drvJail.push(await driver(true)); }
+const total = (xs: { start: number; convert: number }[]): number[] => xs.map((x) => x.start + x.convert);
 
 console.log(`\ndocx → pdf, ${pages} pages (${(docx.length / 1024).toFixed(1)} KiB), medians of ${rounds}:`);
 console.log(`  soffice --convert-to pdf, bare, fresh profile (cold)         ${show(bareCold)}`);
 console.log(`  soffice --convert-to pdf, bare, existing profile (warm)      ${show(bareWarm)}`);
 console.log(`  hermetic, cold: worker + LibreOffice started for the job    ${show(cold.ms)}`);
 console.log(`  hermetic, warm: LibreOffice pre-started (fresh profile/job) ${show(warm.ms)}  (its start, before the job: ${show(warm.startMs)}; the replacement starts during the job)`);
-console.log(`  hermetic, warm, nothing else starting during the job      ${show(idle.ms)}`);
-console.log(`  ratios: hermetic cold / soffice cold ${(median(cold.ms) / median(bareCold)).toFixed(2)}×, hermetic warm / soffice warm ${(median(warm.ms) / median(bareWarm)).toFixed(2)}×, hermetic warm (idle) / soffice warm ${(median(idle.ms) / median(bareWarm)).toFixed(2)}×`);
-console.log(`  the jail alone (LibreOfficeKit driver: start + convert): bare ${show(drvBare)}, jailed ${show(drvJail)} → overhead ratio ${(median(drvJail) / median(drvBare)).toFixed(2)}×`);
+console.log(`  ratios: hermetic cold / soffice cold ${(median(cold.ms) / median(bareCold)).toFixed(2)}×, hermetic warm / soffice warm ${(median(warm.ms) / median(bareWarm)).toFixed(2)}×`);
+console.log(`  the jail alone, same work (the LibreOfficeKit driver, fresh profile):`);
+console.log(`    start    bare ${show(drvBare.map((x) => x.start))}, jailed ${show(drvJail.map((x) => x.start))}`);
+console.log(`    convert  bare ${show(drvBare.map((x) => x.convert))}, jailed ${show(drvJail.map((x) => x.convert))}  (what a warm job costs LibreOffice)`);
+console.log(`    total    bare ${show(total(drvBare))}, jailed ${show(total(drvJail))} → jail overhead ratio ${(median(total(drvJail)) / median(total(drvBare))).toFixed(2)}×`);
 rmSync(work, { recursive: true, force: true });
