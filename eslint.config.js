@@ -19,6 +19,6 @@ export default tseslint.config(
   },
   {
     files: ['web/**/*.js'],
-    languageOptions: { globals: { window: 'readonly', document: 'readonly', fetch: 'readonly', EventSource: 'readonly', FormData: 'readonly', location: 'readonly', localStorage: 'readonly', Blob: 'readonly', URLSearchParams: 'readonly' } },
+    languageOptions: { globals: { window: 'readonly', document: 'readonly', fetch: 'readonly', EventSource: 'readonly', FormData: 'readonly', location: 'readonly', localStorage: 'readonly', Blob: 'readonly', URLSearchParams: 'readonly', XMLHttpRequest: 'readonly', TextDecoder: 'readonly', TextEncoder: 'readonly', Document: 'readonly', CSS: 'readonly' } },
   },
 );

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Builds native/jail.c (the kernel jail) and native/office.c (the LibreOfficeKit driver the
-// `libreoffice` converter runs inside the jail) with the system C compiler.
+// Builds native/jail.c (the kernel jail), native/trap.c (the frame recorder of `hermetic
+// prove`) and native/office.c (the LibreOfficeKit driver the `libreoffice` converter runs inside
+// the jail) with the system C compiler.
 // Why a script and not node-gyp: the helper is a standalone executable, not an addon (no Node
 // headers, nothing downloaded), and a missing compiler must not fail `npm install` — the
 // capability probe then reports "jail helper: not built" and `strict` refuses to convert.
@@ -12,19 +13,17 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const src = join(root, 'native', 'jail.c');
 const outDir = join(root, 'native', 'build');
-const out = join(outDir, 'hermetic-jail');
-// Optional parts: without them only the converter that needs them is unavailable (it says why).
 // hermetic-office exports its access() and connect() to the LibreOffice libraries it loads (and
 // nothing else; see native/office.c for why).
-const extras = [{ src: join(root, 'native', 'office.c'), out: join(outDir, 'hermetic-office'), libs: ['-ldl', '-Wl,--export-dynamic-symbol=access', '-Wl,--export-dynamic-symbol=connect'] }];
+const programs = [['jail.c', 'hermetic-jail', []], ['trap.c', 'hermetic-trap', []],
+  ['office.c', 'hermetic-office', ['-ldl', '-Wl,--export-dynamic-symbol=access', '-Wl,--export-dynamic-symbol=connect']]];
 
 if (process.platform !== 'linux') {
   console.log(`hermetic: the jail helper is Linux-only; skipped on ${process.platform}.`);
   process.exit(0);
 }
-if (!existsSync(src)) process.exit(0);
+if (!existsSync(join(root, 'native', 'jail.c'))) process.exit(0);
 const cc = process.env.CC || 'cc';
 const probe = spawnSync(cc, ['--version'], { stdio: 'ignore' });
 if (probe.error || probe.status !== 0) {
@@ -34,18 +33,14 @@ if (probe.error || probe.status !== 0) {
   process.exit(0);
 }
 mkdirSync(outDir, { recursive: true });
-const r = spawnSync(cc, ['-O2', '-Wall', '-Werror', '-std=gnu11', '-o', out, src], { stdio: 'inherit' });
-if (r.status !== 0) {
-  console.error(`hermetic: building native/jail.c with ${cc} failed (see above). A C compiler is installed, ` +
-    'so this is an error, not a missing optional part. Fix the toolchain, or set CC to a working compiler ' +
-    '(CC=false installs without the kernel jail; `hermetic verify` then names the missing layer).');
-  process.exit(1);
-}
-for (const x of extras) {
-  if (!existsSync(x.src)) continue;
-  const rx = spawnSync(cc, ['-O2', '-Wall', '-Werror', '-std=gnu11', '-o', x.out, x.src, ...x.libs], { stdio: 'inherit' });
-  if (rx.status !== 0) {
-    console.error(`hermetic: building ${x.src} with ${cc} failed (see above); a working compiler built the jail, so this is an error.`);
+for (const [file, name, libs] of programs) {
+  const src = join(root, 'native', file);
+  if (!existsSync(src)) continue;
+  const r = spawnSync(cc, ['-O2', '-Wall', '-Werror', '-std=gnu11', '-o', join(outDir, name), src, ...libs], { stdio: 'inherit' });
+  if (r.status !== 0) {
+    console.error(`hermetic: building native/${file} with ${cc} failed (see above). A C compiler is installed, ` +
+      'so this is an error, not a missing optional part. Fix the toolchain, or set CC to a working compiler ' +
+      '(CC=false installs without the kernel jail; `hermetic verify` then names the missing layer).');
     process.exit(1);
   }
 }

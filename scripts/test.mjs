@@ -36,6 +36,8 @@ if (!noLint) {
 }
 console.log('» type-check + build (tsc, strict)');
 run(bin('tsc'), ['-p', 'tsconfig.json']);
+// The browser tests (test/e2e): the same build, plus the DOM's types their page-side code needs.
+run(bin('tsc'), ['-p', 'test/e2e/tsconfig.json']);
 
 function walk(dir, out = []) {
   if (!existsSync(dir)) return out;

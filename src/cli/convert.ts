@@ -7,7 +7,7 @@ import { cpus } from 'node:os';
 import type { Command } from './command.js';
 import { EXIT, UsageError, parseCommandArgs } from './command.js';
 import { loadConfig, STRICTNESS_LEVELS, type Config, type Strictness } from '../config/index.js';
-import { spawn as jailSpawn } from '../isolation/jail/index.js';
+import { spawn as jailSpawn, probe as jailProbe } from '../isolation/jail/index.js';
 import { createMonitor } from '../isolation/monitor/index.js';
 import { openEventStore } from '../events/index.js';
 import { ConvertService, ConvertError, FORMAT_IDS, toFormatId, type JobView } from '../convert/index.js';
@@ -109,8 +109,10 @@ async function run(argv: string[]): Promise<number> {
 
   const store = openEventStore(config);
   // The monitor applies the strictness policy to worker attempts and checks each worker's
-  // namespace counters after its job, exactly as in the server.
-  const monitor = createMonitor({ config, store });
+  // namespace counters after its job, exactly as in the server. This process runs no converter
+  // code (the workers' tripwires report over IPC), and its start/stop are the jobs' lifecycle
+  // (the jobs table): a quiet conversion writes no security event.
+  const monitor = createMonitor({ config, store, tripwireScope: 'workers', lifecycleEvents: false, seccompProbe: () => jailProbe().layers.seccomp });
   monitor.start();
   const jobs = values.combine ? 1 : inputs.length;
   const concurrency = Math.max(1, Math.min(jobs, config.poolSize || cpus().length));

@@ -14,6 +14,7 @@ const COMMANDS: Record<string, string> = {
   run: 'run',
   audit: 'audit',
   firewall: 'firewall',
+  prove: 'prove',
 };
 
 async function load(name: string): Promise<Command | null> {

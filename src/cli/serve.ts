@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { loadConfig, type Config } from '../config/index.js';
 import { EXIT, UsageError, type Command } from './command.js';
+import type { NewSecurityEvent } from '../events/index.js';
 
 const USAGE = `Usage: hermetic serve [options]
 
@@ -57,6 +58,15 @@ export function parseServeFlags(argv: string[]): Record<string, unknown> {
   };
 }
 
+/** A background fault as a security event: what failed, never any user data. */
+function recordFault(store: { record(e: NewSecurityEvent): unknown }, task: string, e: unknown, severity: 'warning' | 'critical'): void {
+  const err = e as NodeJS.ErrnoException | null;
+  const error = `${err?.code ? `${err.code}: ` : ''}${String(err?.message ?? e).split('\n')[0]?.slice(0, 300)}`;
+  try {
+    store.record({ type: 'background_fault', severity, details: { task, error }, dedupKey: `${task}\u0000${error}` });
+  } catch { /* the store itself failing is logged by the caller */ }
+}
+
 async function serve(config: Config): Promise<number> {
   // FIRST: the in-process guard. Everything below (Fastify, SQLite, converters) loads after it.
   const tripwire = await import('../isolation/tripwire/index.js');
@@ -77,7 +87,10 @@ async function serve(config: Config): Promise<number> {
     const stopIsolation = isolation.setup(ctx);
     const monitor = await createServerMonitor({ config, store: ctx.store, logger: ctx.logger, listenPort: () => ctx.bind?.port });
     ctx.monitor = monitor;
-    const svc = new ConvertService({ config, spawn: jailSpawn, store: ctx.store, monitor, canConvert: () => isolation.canConvert() });
+    const svc = new ConvertService({
+      config, spawn: jailSpawn, store: ctx.store, monitor, canConvert: () => isolation.canConvert(),
+      onFault: (task, e) => recordFault(ctx.store, task, e, 'warning'),
+    });
     jobs = svc;
     ctx.jobs = svc;
     return async () => { await svc.close(); monitor.stop(); stopIsolation(); };
@@ -94,6 +107,15 @@ async function serve(config: Config): Promise<number> {
     throw e;
   }
   const { ctx } = server;
+  // Last line of defence: a background task's error that escaped its own handling is recorded
+  // and logged, and the server keeps serving (conversions run in other processes; the UI is how
+  // the user sees what happened). Each task handles its own failures first (see issue 19).
+  const onEscaped = (e: unknown): void => {
+    recordFault(ctx.store, 'process', e, 'critical');
+    ctx.logger.error({ err: e }, 'an error escaped a background task; the server carries on');
+  };
+  process.on('uncaughtException', onEscaped);
+  process.on('unhandledRejection', onEscaped);
   const refused = await isolation.afterListen(ctx);
   if (refused) {
     console.error(`hermetic: ${refused.message}`);

@@ -11,8 +11,6 @@ import { toFormatId, extOf, mediaTypeOf, formatOfName, type FormatId } from './f
 import { familyFor, systemToolFor, type Family } from './families.js';
 import { supports, unavailableReason, type ConverterInfo } from './catalog.js';
 import { encodeTools, pairAvailability, systemTools, SYSTEM_TOOLS, SYSTEM_TOOLS_ENV, type SystemToolsReport } from './system-tools.js';
-
-const SYSTEM_TOOL_BY_ID = new Map(SYSTEM_TOOLS.map((t) => [t.id as string, t]));
 import { outputName, safeFileName } from './guards/names.js';
 import { LIMITS } from './limits.js';
 import { BoundedQueue } from './queue.js';
@@ -22,6 +20,8 @@ import { isResult, type JobMessage, type ResultMessage } from './protocol.js';
 import { packageRoot } from '../version.js';
 import { join } from 'node:path';
 import { cpus } from 'node:os';
+
+const SYSTEM_TOOL_BY_ID = new Map(SYSTEM_TOOLS.map((t) => [t.id as string, t]));
 
 /** Decision from the verify module: may conversions run at the current strictness? */
 export type CanConvert = () => { ok: boolean; code?: string; message?: string };
@@ -60,6 +60,11 @@ export interface ConvertServiceOptions {
    * ready) or 'lazy' (the one-shot CLI: only when a job or the catalog needs them).
    */
   detectTools?: 'start' | 'lazy';
+  /**
+   * A background task failed (today: starting a warm worker for the pool). The service carries
+   * on (it retries with back-off); the caller records it where the user can see it.
+   */
+  onFault?: (task: 'pool.replenish', error: Error) => void;
 }
 
 /**
@@ -147,6 +152,7 @@ export class ConvertService {
   /** System tools, detected once (each asked for its version under the jail); see detectTools. */
   private toolsPromise: Promise<SystemToolsReport> | null = null;
   private toolsKnown: SystemToolsReport | null = null;
+  private readonly updateListeners = new Set<(view: JobView) => void>();
 
   constructor(private readonly o: ConvertServiceOptions) {
     const jobsDir = jobsRoot(o.config.dataDir);
@@ -178,6 +184,9 @@ export class ConvertService {
       workerEnv: async (f): Promise<Record<string, string>> => (f === 'office' || f === 'system' || f === 'all' ? { [SYSTEM_TOOLS_ENV]: encodeTools(await this.tools) } : {}),
     });
     this.queue = new BoundedQueue<Job>(o.maxQueued ?? 16);
+    this.pool.events.on('spawnFailed', (e: Error) => {
+      try { o.onFault?.('pool.replenish', e); } catch { /* reporting must not break the pool */ }
+    });
   }
 
   /** Remove leftovers of a previous run and warm the pool. */
@@ -285,6 +294,7 @@ export class ConvertService {
       id, converter: job.view.converter ?? 'auto', status: 'queued', inputBytes, queuedAt: job.view.queuedAt,
       fileNames: this.o.config.logFileNames && displayName ? [displayName] : null,
     });
+    this.emitUpdate(job);
     if (this.running < this.poolSize) void this.run(job);
     this.trim();
     return { ...job.view };
@@ -297,6 +307,18 @@ export class ConvertService {
     if (!spec || !spec.pairs.some((p) => p.from === from && p.to === to)) return; // the worker says NO_CONVERTER
     const r = pairAvailability(spec, this.toolsKnown.tools.find((t) => t.id === spec.id), from, to);
     if (!r.ok) throw new ConvertError('UNAVAILABLE', `${from} to ${to} needs ${spec.name}, which is not available here: ${r.reason}`, { converter: spec.id });
+  }
+
+  /** Every status/progress change of every job, as it happens (the jobs event stream). Returns unsubscribe. */
+  onJobUpdate(listener: (view: JobView) => void): () => void {
+    this.updateListeners.add(listener);
+    return () => { this.updateListeners.delete(listener); };
+  }
+
+  private emitUpdate(job: Job): void {
+    for (const l of this.updateListeners) {
+      try { l({ ...job.view }); } catch { /* a listener's failure is its own; the job goes on */ }
+    }
   }
 
   /** Submit and wait for the outcome. */
@@ -406,6 +428,7 @@ export class ConvertService {
     job.worker = worker;
     worker.bindJob(v.id);
     this.o.store?.jobs.update(v.id, { status: 'running', startedAt: v.startedAt });
+    this.emitUpdate(job);
     const runId = this.o.store?.sandboxRuns.insert({
       jobId: v.id, pid: worker.pid, layers: worker.layers.filter((l) => l.inForce).map((l) => l.name),
       limits: { memoryMb: this.o.config.workerMemoryMb, rlimitDataBytes: this.rlimitFor(worker.family), timeoutMs: this.o.config.jobTimeoutMs, maxOutputBytes: this.maxOutput() },
@@ -508,6 +531,7 @@ export class ConvertService {
       status, finishedAt: v.finishedAt, durationMs: v.durationMs ?? undefined, outputBytes: v.outputBytes ?? undefined,
       converter: v.converter ?? undefined, errorCode: err?.code ?? null, errorMessage: err?.message ?? null,
     });
+    this.emitUpdate(job);
     job.settle({ ...v });
   }
 }

@@ -17,6 +17,9 @@ export const SECURITY_EVENT_TYPES = [
   'event_flood',
   'non_loopback_bind',
   'server_started',
+  // A background task of the server (periodic work, pool replenishment) failed; the server
+  // carried on. details: { task, error }.
+  'background_fault',
 ] as const;
 export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];
 export type Severity = 'info' | 'warning' | 'critical';

@@ -13,6 +13,7 @@ import { looksLikeNode, permissionArgs, tripwireArgs, tripwireReadPaths } from '
 import { envFaults, KERNEL_LAYERS, probe } from './probe.js';
 import { LineSplitter, parseSupervisorLine } from './protocol.js';
 import { readStartTime } from './proc.js';
+import { guardStdio } from './stdio-guard.js';
 import type { Capabilities, JailAttempt, JailHandle, JailSpawnOptions, LayerName, LayerState } from './types.js';
 
 type StdioEntry = Exclude<StdioOptions, string>[number];
@@ -102,6 +103,7 @@ export async function spawn(command: string, args: readonly string[] = [], optio
   helperArgs.push('--', command, ...node.args, ...args);
 
   const child = cpSpawn(helperPath, helperArgs, { cwd: options.cwd, env, stdio: [...stdio, 'pipe'] });
+  guardStdio(child);
   const report = child.stdio[reportFd] as (Readable & Writable) | null;
   if (!report) throw new JailError('JAIL_HELPER_FAILED', 'no report channel from the jail helper');
   report.setEncoding('utf8');
@@ -185,6 +187,7 @@ export async function spawn(command: string, args: readonly string[] = [], optio
 function spawnUnjailed(command: string, args: string[], options: JailSpawnOptions, env: Record<string, string>,
   stdio: StdioEntry[], caps: Capabilities, nodeState: LayerState, events: EventEmitter, attempts: JailAttempt[]): Promise<JailHandle> {
   const child: ChildProcess = cpSpawn(command, args, { cwd: options.cwd, env, stdio, detached: process.platform !== 'win32' });
+  guardStdio(child);
   return new Promise((resolve, reject) => {
     child.once('error', (e: NodeJS.ErrnoException) => reject(new JailError('JAIL_EXEC_FAILED', `cannot execute ${command}: ${e.message}`, { errno: e.code })));
     child.once('spawn', () => {

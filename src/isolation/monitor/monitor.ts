@@ -12,7 +12,7 @@ import { gracefulTerminate } from './terminate.js';
 import { SEEN_LIMIT } from './constants.js';
 import { isSameProcess, readStat } from './proc/index.js';
 import type { ScanRules } from './proc/index.js';
-import { NetnsCounterSource, ProcScanSource, SeccompSource, TripwireSource, type MonitorSource, type SeccompProbe, type TripwireLike } from './sources/index.js';
+import { NetnsCounterSource, ProcScanSource, SeccompSource, TripwireSource, type MonitorSource, type SeccompProbe, type TripwireLike, type TripwireScope } from './sources/index.js';
 
 export interface MonitorOptions {
   config: MonitorConfig;
@@ -35,6 +35,20 @@ export interface MonitorOptions {
   ignore?: (attempt: ObservedAttempt) => boolean;
   /** Logger for store failures (a pino logger fits). */
   logger?: { warn(obj: object, msg?: string): void };
+  /**
+   * 'process' (default, the server): this process runs third-party code of its own (the HTTP
+   * stack, its dependencies), so the in-process tripwire is asked for and its absence is a
+   * degradation. 'workers' (the one-shot CLI): this process runs no converter or server code;
+   * the tripwire in each worker reports over IPC.
+   */
+  tripwireScope?: TripwireScope;
+  /**
+   * Record `monitor_started` / `monitor_stopped` rows (default true: a server's monitor coming
+   * and going is worth a line). A one-shot CLI run says false: its start and end are the job's
+   * lifecycle, which the jobs table holds — a quiet conversion leaves no security event.
+   * Degradations and attempts are recorded either way.
+   */
+  lifecycleEvents?: boolean;
 }
 
 export function createMonitor(opts: MonitorOptions): Monitor {
@@ -70,7 +84,7 @@ class RuntimeMonitor implements Monitor {
   constructor(private readonly opts: MonitorOptions) {
     const sink = (a: ObservedAttempt): void => { this.observe(a); };
     this.rootPid = opts.rootPid ?? process.pid;
-    this.tripwire = new TripwireSource(sink, opts.tripwire ?? null);
+    this.tripwire = new TripwireSource(sink, opts.tripwire ?? null, opts.tripwireScope ?? 'process');
     this.seccomp = new SeccompSource(sink, opts.seccompProbe ?? null);
     this.procScan = new ProcScanSource(sink, {
       ...opts.scan,
@@ -117,8 +131,12 @@ class RuntimeMonitor implements Monitor {
     for (const s of this.sources) s.start();
     this.since = new Date().toISOString();
     const sources = this.sourceStates();
-    this.record({ type: 'monitor_started', severity: 'info', details: { strictness: this.opts.config.strictness, intervalMs: this.opts.config.monitorIntervalMs, sources } });
-    const inactive = Object.entries(sources).filter(([, s]) => !s.active);
+    if (this.opts.lifecycleEvents !== false) {
+      this.record({ type: 'monitor_started', severity: 'info', details: { strictness: this.opts.config.strictness, intervalMs: this.opts.config.monitorIntervalMs, sources } });
+    }
+    // Degraded means a source that should watch here is down — not one with nothing to watch
+    // on this machine (its absence is the verifier's finding, reported there once).
+    const inactive = Object.entries(sources).filter(([, s]) => !s.active && !s.notApplicable);
     if (inactive.length > 0) {
       this.record({
         type: 'monitor_degraded',
@@ -131,7 +149,7 @@ class RuntimeMonitor implements Monitor {
   stop(): void {
     if (!this.since) return;
     for (const s of this.sources) s.stop();
-    this.record({ type: 'monitor_stopped', severity: 'info', details: { since: this.since, blockedAttempts: this.blockedAttempts, terminations: this.terminations } });
+    if (this.opts.lifecycleEvents !== false) this.record({ type: 'monitor_stopped', severity: 'info', details: { since: this.since, blockedAttempts: this.blockedAttempts, terminations: this.terminations } });
     this.since = null;
   }
 

@@ -42,7 +42,8 @@ export interface Verdict {
 export interface MonitorState {
   active: boolean;
   since: string | null;
-  sources: Record<string, { active: boolean; reason: string }>;
+  /** Every source: watching or not, why, and whether it has anything to watch here at all. */
+  sources: Record<string, { active: boolean; reason: string; notApplicable?: boolean }>;
   blockedAttempts: number;
   lastAttempt: { ts: string; detector: Detector; summary: string } | null;
   terminations: number;

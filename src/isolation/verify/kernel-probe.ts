@@ -32,6 +32,7 @@ export function kernelConnectProbe(port: number, timeoutMs = 5000): Promise<Kern
     if (child.pid) registerProbePid(child.pid);
     let out = '';
     child.stdout.on('data', (b: Buffer) => { out += b.toString(); });
+    child.stdout.on('error', () => { /* the answer is what was read; 'close' resolves */ });
     child.on('error', (e) => resolve({ outcome: `spawn failed: ${e.message}`, ms: performance.now() - started }));
     child.on('close', () => resolve({ outcome: out.trim() || 'no answer', ms: performance.now() - started }));
   });

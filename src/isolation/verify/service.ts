@@ -84,12 +84,31 @@ export class IsolationService {
     return { lastVerificationMs: this.last?.durationMs ?? null, verifications: this.count };
   }
 
-  /** Re-verify every config.verifyIntervalMs (0 disables); the timer does not keep the process alive. */
+  /**
+   * Re-verify every config.verifyIntervalMs (0 disables); the timer does not keep the process
+   * alive. A run that throws is a failed verification (an event), never an exit: this runs in
+   * the background of a server that is serving requests.
+   */
   startPeriodic(): void {
     const every = this.opts.config.verifyIntervalMs;
     if (!every || this.timer) return;
-    this.timer = setInterval(() => { this.verify('periodic').catch(() => {}); }, every);
+    this.timer = setInterval(() => { void this.periodicOnce(); }, every);
     this.timer.unref();
+  }
+
+  /** One periodic run with its failure turned into a `verification_failed` event. */
+  async periodicOnce(): Promise<VerificationReport | null> {
+    try {
+      return await this.verify('periodic');
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      this.emit({
+        type: 'verification_failed',
+        severity: this.strictness === 'standard' ? 'warning' : 'critical',
+        details: { trigger: 'periodic', strictness: this.strictness, error: `${err.code ? `${err.code}: ` : ''}${String(err.message ?? err).split('\n')[0]}` },
+      });
+      return null;
+    }
   }
 
   stop(): void {
@@ -116,15 +135,30 @@ export class IsolationService {
       ...(checks ? { checks } : {}),
     });
     this.count++;
+    const previous = this.last;
     this.last = report;
-    this.record(report);
+    this.record(report, previous);
     return report;
   }
 
-  private record(r: VerificationReport): void {
-    const sink = this.opts.events;
-    if (!sink) return;
+  private emit(event: NewSecurityEvent): void {
+    try {
+      this.opts.events?.record(event);
+    } catch {
+      // The store being unavailable must not take verification down; the report is still in memory.
+    }
+  }
+
+  /**
+   * A run is recorded as failed when its verdict is not satisfied, or when it is a regression:
+   * a check that passed last time fails now (e.g. the jail canary died mid-run). Users must
+   * learn that a layer stopped being proven while the server runs, even when the strictness
+   * still allows serving.
+   */
+  private record(r: VerificationReport, previous: VerificationReport | null): void {
     const v = r.verdict;
+    const passedBefore = new Set(previous?.checks.filter((c) => c.status === 'pass').map((c) => c.id) ?? []);
+    const regressed = r.checks.filter((c) => c.status === 'fail' && passedBefore.has(c.id));
     const details = {
       trigger: r.trigger,
       level: v.level,
@@ -133,15 +167,12 @@ export class IsolationService {
       kernelLayers: v.kernelLayers,
       reasons: v.reasons,
       checks: Object.fromEntries(r.checks.map((c) => [c.id, c.status])),
+      ...(regressed.length ? { regressed: Object.fromEntries(regressed.map((c) => [c.id, c.detail.slice(0, 300)])) } : {}),
       durationMs: r.durationMs,
     };
-    const event: NewSecurityEvent = v.satisfied
-      ? { type: 'verification_completed', severity: 'info', details }
-      : { type: 'verification_failed', severity: v.strictness === 'standard' ? 'warning' : 'critical', details };
-    try {
-      sink.record(event);
-    } catch {
-      // The store being unavailable must not take verification down; the report is still in memory.
-    }
+    const failed = !v.satisfied || regressed.length > 0;
+    this.emit(failed
+      ? { type: 'verification_failed', severity: !v.satisfied && v.strictness !== 'standard' ? 'critical' : 'warning', details }
+      : { type: 'verification_completed', severity: 'info', details });
   }
 }

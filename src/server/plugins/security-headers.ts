@@ -11,6 +11,12 @@ export const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
   "base-uri 'none'",
   "object-src 'none'",
+  // The UI (issue 16): no frames or workers (a fresh frame would bring back the WebRTC that
+  // web/no-webrtc.js removes), and no HTML-from-strings at all (Trusted Types with no policy).
+  "frame-src 'none'",
+  "worker-src 'none'",
+  "require-trusted-types-for 'script'",
+  "trusted-types 'none'",
 ].join('; ');
 
 /** Powerful features the UI never needs, all disabled (no camera, mic, location, devices, tracking). */

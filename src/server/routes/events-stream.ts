@@ -3,20 +3,16 @@
 // this by itself on reconnect): rows after that id are replayed first from the store.
 // Aggregated rows (a flood folded into one row) send `security_event_update` with the new
 // count and no `id:` line, so a resume point is always an inserted row.
-import { PassThrough } from 'node:stream';
 import { z } from 'zod';
 import { SECURITY_EVENT_TYPES, type RecordedChange, type SecurityEvent } from '../../events/index.js';
-import { HttpError } from '../errors.js';
+import { openSse, sendSse, StreamSlots } from './sse.js';
 import type { RoutePlugin } from './types.js';
 
-/** Comment line sent when idle, so proxies and clients can tell a quiet stream from a dead one. */
-export const HEARTBEAT_MS = 15_000;
+export { HEARTBEAT_MS, MAX_BUFFERED_BYTES } from './sse.js';
 /** Concurrent streams per server: each holds a socket and a store listener. */
 export const MAX_STREAMS = 32;
 /** Rows replayed on connect/resume at most (the client can page the rest via /api/security/events). */
 export const REPLAY_LIMIT = 1000;
-/** A client that does not read: drop it once this much is queued (it reconnects with Last-Event-ID). */
-export const MAX_BUFFERED_BYTES = 1024 * 1024;
 
 const streamQuery = z.object({
   afterId: z.coerce.number().int().min(0).optional(),
@@ -33,7 +29,7 @@ export function formatSse(event: SecurityEvent, change: RecordedChange): string 
 }
 
 export const eventsStreamRoutes: RoutePlugin = async (app, ctx) => {
-  let open = 0;
+  const slots = new StreamSlots(MAX_STREAMS, 'event');
 
   app.get('/api/security/events/stream', async (request, reply) => {
     const q = streamQuery.parse(request.query);
@@ -41,20 +37,9 @@ export const eventsStreamRoutes: RoutePlugin = async (app, ctx) => {
     const headerId = typeof lastEventId === 'string' && /^\d+$/.test(lastEventId) ? Number(lastEventId) : undefined;
     const afterId = q.afterId ?? headerId;
     const types = q.type?.length ? new Set(q.type) : null;
-    if (open >= MAX_STREAMS) throw new HttpError(503, 'TOO_MANY_STREAMS', `at most ${MAX_STREAMS} event streams at once; close one and retry`);
+    const release = slots.take();
 
-    const stream = new PassThrough();
     let lastSent = afterId ?? 0;
-    const send = (ev: SecurityEvent, change: RecordedChange): void => {
-      if (types && !types.has(ev.type)) return;
-      if (change === 'inserted') {
-        if (ev.id <= lastSent) return; // already replayed
-        lastSent = ev.id;
-      }
-      stream.write(formatSse(ev, change));
-      if (stream.writableLength > MAX_BUFFERED_BYTES) stream.end();
-    };
-
     // Subscribe before replaying: the store is synchronous, so nothing can slip in between, and
     // `lastSent` filters any row that is both replayed and delivered live.
     const queued: [SecurityEvent, RecordedChange][] = [];
@@ -63,24 +48,16 @@ export const eventsStreamRoutes: RoutePlugin = async (app, ctx) => {
       if (replaying) queued.push([ev, change]);
       else send(ev, change);
     });
-    open++;
-    const heartbeat = setInterval(() => { stream.write(': ping\n\n'); }, HEARTBEAT_MS);
-    heartbeat.unref();
-    let closed = false;
-    const cleanup = (): void => {
-      if (closed) return;
-      closed = true;
-      open--;
-      unsubscribe();
-      clearInterval(heartbeat);
-      if (!stream.writableEnded) stream.end();
+    const stream = openSse(reply, () => { release(); unsubscribe(); });
+    const send = (ev: SecurityEvent, change: RecordedChange): void => {
+      if (types && !types.has(ev.type)) return;
+      if (change === 'inserted') {
+        if (ev.id <= lastSent) return; // already replayed
+        lastSent = ev.id;
+      }
+      stream.write(formatSse(ev, change));
     };
-    // The response's 'close' (not the request's, which fires once the request is read) is the client leaving.
-    reply.raw.on('close', cleanup);
-    stream.on('close', cleanup);
 
-    // `retry:` tells EventSource how long to wait before reconnecting.
-    stream.write('retry: 2000\n\n');
     if (afterId !== undefined) {
       const page = ctx.store.query({ afterId, order: 'asc', limit: REPLAY_LIMIT, ...(types ? { type: [...types] } : {}) });
       for (const ev of page.events) send(ev, 'inserted');
@@ -88,10 +65,6 @@ export const eventsStreamRoutes: RoutePlugin = async (app, ctx) => {
     replaying = false;
     for (const [ev, change] of queued.splice(0)) send(ev, change);
 
-    return reply
-      .header('content-type', 'text/event-stream; charset=utf-8')
-      .header('cache-control', 'no-store')
-      .header('x-accel-buffering', 'no')
-      .send(stream);
+    return sendSse(reply, stream);
   });
 };

@@ -12,6 +12,7 @@ import { uiRoutes } from './ui.js';
 import { convertersRoutes } from './converters.js';
 import { convertRoutes } from './convert.js';
 import { jobsRoutes } from './jobs.js';
+import { jobsStreamRoutes } from './jobs-stream.js';
 
 export type { RoutePlugin } from './types.js';
 
@@ -25,5 +26,6 @@ export const routes: RoutePlugin[] = [
   convertersRoutes,
   convertRoutes,
   jobsRoutes,
+  jobsStreamRoutes,
   uiRoutes,
 ];

@@ -223,6 +223,42 @@ test('lifecycle: started, degraded naming the inactive sources, stopped; state i
   assert.equal(m.state().sources['proc-scan']!.active, false);
 });
 
+test('one-shot CLI wiring (workers-only tripwire, no lifecycle rows): a quiet run records nothing; a worker attempt still is', () => {
+  const store = memoryStore();
+  const m = createMonitor({ config: cfg(), store, tripwireScope: 'workers', lifecycleEvents: false, seccompProbe: () => ({ available: true, reason: 'ok' }) });
+  m.start();
+  const st = m.state();
+  assert.equal(st.sources['tripwire']!.active, true, st.sources['tripwire']!.reason);
+  assert.match(st.sources['tripwire']!.reason, /runs in each worker/);
+  if (process.platform === 'linux') assert.deepEqual(store.events, [], 'no monitor_started, no monitor_degraded');
+  // Positive control: the same monitor records what a worker's tripwire reports over IPC.
+  const child = new EventEmitter() as EventEmitter & { pid: number };
+  child.pid = process.pid;
+  m.attachChild(child, 'job-q');
+  child.emit('message', { hermetic: 'attempt', attempt: attempt({ pid: process.pid }) });
+  assert.deepEqual(store.events.map((e) => e.type), ['network_attempt']);
+  m.stop();
+  assert.deepEqual(store.events.map((e) => e.type), ['network_attempt'], 'no monitor_stopped either');
+});
+
+test('a source with nothing to watch here (no seccomp layer on this machine) is listed, not reported as degraded; a wiring gap is', () => {
+  const absent = memoryStore();
+  const m = createMonitor({ config: cfg(), store: absent, tripwireScope: 'workers', seccompProbe: () => ({ available: false, reason: 'jail helper: not built' }) });
+  m.start();
+  const s = m.state().sources['seccomp']!;
+  assert.equal(s.active, false);
+  assert.equal(s.notApplicable, true);
+  if (process.platform === 'linux') assert.deepEqual(absent.events.map((e) => e.type), ['monitor_started']);
+  m.stop();
+  // Without a probe at all the jail was not wired in: that is a degradation, and it is said.
+  const gap = memoryStore();
+  const g = createMonitor({ config: cfg(), store: gap, tripwireScope: 'workers' });
+  g.start();
+  assert.deepEqual(gap.events.map((e) => e.type), ['monitor_started', 'monitor_degraded']);
+  assert.deepEqual(Object.keys((gap.events[1]!.details as { inactive: Record<string, string> }).inactive), ['seccomp']);
+  g.stop();
+});
+
 test('an in-process tripwire feeds the monitor; with every source active there is no degraded event', () => {
   const store = memoryStore();
   let listener: ((a: Attempt) => void) | null = null;

@@ -68,7 +68,7 @@ export class NetnsCounterSource implements MonitorSource {
 
   status(): SourceStatus {
     if (!this.started) return { active: false, reason: 'not started' };
-    if (process.platform !== 'linux') return { active: false, reason: `no per-namespace counters on ${process.platform}` };
+    if (process.platform !== 'linux') return { active: false, notApplicable: true, reason: `no per-namespace counters on ${process.platform}` };
     if (!readNetnsCounters(process.pid, this.procRoot)) return { active: false, reason: `${this.procRoot}/<pid>/net/snmp is not readable` };
     return { active: true, reason: `read at job end; ${this.checks} check(s) so far` };
   }

@@ -35,9 +35,9 @@ export class ProcScanSource implements MonitorSource {
     this.scanner = new ProcScanner(opts);
   }
 
-  private supported(): { ok: boolean; reason: string } {
+  private supported(): { ok: boolean; reason: string; notApplicable?: boolean } {
     const root = this.opts.procRoot ?? '/proc';
-    if (process.platform !== 'linux') return { ok: false, reason: `no /proc socket tables on ${process.platform}` };
+    if (process.platform !== 'linux') return { ok: false, notApplicable: true, reason: `no /proc socket tables on ${process.platform}` };
     if (!existsSync(`${root}/${this.opts.rootPid ?? process.pid}/fd`) || !existsSync(`${root}/${this.opts.rootPid ?? process.pid}/net/tcp`)) {
       return { ok: false, reason: `${root} is not readable` };
     }
@@ -47,7 +47,15 @@ export class ProcScanSource implements MonitorSource {
   start(): void {
     if (this.timer || !this.supported().ok) return;
     const tick = (): void => {
-      this.scanNow();
+      // A timer callback that throws would be an uncaught exception in the server: a failed
+      // cycle (in the scanner, the sink or a listener) degrades this source, loudly, instead.
+      try {
+        this.scanNow();
+      } catch (e) {
+        const first = this.lastError === null;
+        this.lastError = `cycle failed: ${(e as Error).message}`;
+        if (first) { try { this.opts.onHealthChange?.(false, this.lastError); } catch { /* nothing left to tell */ } }
+      }
       this.timer = setTimeout(tick, jitteredDelay(this.opts.intervalMs, this.opts.random));
       this.timer.unref();
     };
@@ -93,7 +101,7 @@ export class ProcScanSource implements MonitorSource {
 
   status(): SourceStatus {
     const s = this.supported();
-    if (!s.ok) return { active: false, reason: s.reason };
+    if (!s.ok) return { active: false, reason: s.reason, ...(s.notApplicable ? { notApplicable: true } : {}) };
     if (this.lastError) return { active: false, reason: `last cycle failed: ${this.lastError}` };
     if (!this.timer) return { active: false, reason: 'not started' };
     return { active: true, reason: `every ${this.opts.intervalMs} ms ±${SCAN_JITTER * 100}% (cross-check: misses sockets shorter-lived than a cycle); ${this.cycles} cycle(s) so far` };

@@ -45,7 +45,7 @@ export class SeccompSource implements MonitorSource {
     if (!this.started) return { active: false, reason: 'not started' };
     if (!this.probe) return { active: false, reason: 'the jail was not given to the monitor (no seccomp probe)' };
     const p = this.probe();
-    if (!p.available) return { active: false, reason: `seccomp unavailable: ${p.reason}` };
+    if (!p.available) return { active: false, notApplicable: true, reason: `seccomp unavailable: ${p.reason}` };
     return { active: true, reason: `seccomp notifications; ${this.handles.size} jailed process(es) attached` };
   }
 }

@@ -6,6 +6,12 @@ import type { ObservedAttempt } from '../types.js';
 export interface SourceStatus {
   active: boolean;
   reason: string;
+  /**
+   * Inactive by design, not by failure: there is nothing here for this source to watch (no
+   * seccomp layer on this machine — the verifier reports the missing layer; no /proc on this
+   * platform). Listed in the monitor's state, never reported as `monitor_degraded`.
+   */
+  notApplicable?: boolean;
 }
 
 export interface MonitorSource {

@@ -10,6 +10,9 @@ export interface TripwireLike {
   status(): { installed: boolean };
 }
 
+/** Where the converter code this monitor watches runs: in this process too, or only in workers. */
+export type TripwireScope = 'process' | 'workers';
+
 /** Something with a Node IPC channel: a ChildProcess, or a jail handle's child. */
 export interface IpcChild {
   pid?: number;
@@ -27,16 +30,23 @@ export class TripwireSource implements MonitorSource {
   readonly name = 'tripwire';
   private unsubscribe: (() => void) | null = null;
   private readonly children = new Set<() => void>();
+  private started = false;
 
-  constructor(private readonly sink: AttemptSink, private readonly tripwire: TripwireLike | null) {}
+  /**
+   * `scope` 'workers': this process runs no converter code (the one-shot CLI), so no in-process
+   * tripwire is asked for — the tripwire in every worker reports over its IPC channel.
+   */
+  constructor(private readonly sink: AttemptSink, private readonly tripwire: TripwireLike | null, private readonly scope: TripwireScope = 'process') {}
 
   start(): void {
+    this.started = true;
     if (this.tripwire && !this.unsubscribe) {
       this.unsubscribe = this.tripwire.onAttempt((attempt) => this.sink({ detector: 'tripwire', pid: process.pid, ...(attempt.jobId ? { jobId: attempt.jobId } : {}), tripwire: attempt }));
     }
   }
 
   stop(): void {
+    this.started = false;
     this.unsubscribe?.();
     this.unsubscribe = null;
     for (const detach of [...this.children]) detach();
@@ -67,6 +77,9 @@ export class TripwireSource implements MonitorSource {
   }
 
   status(): SourceStatus {
+    if (!this.tripwire && this.scope === 'workers') {
+      return { active: this.started, reason: this.started ? `the tripwire runs in each worker and reports over IPC (this process runs no converter code); ${this.children.size} worker channel(s) attached` : 'not started' };
+    }
     if (!this.tripwire) return { active: this.children.size > 0, reason: this.children.size > 0 ? `listening to ${this.children.size} child process(es); no in-process tripwire given` : 'no tripwire given to the monitor' };
     const installed = this.tripwire.status().installed;
     if (!installed) return { active: false, reason: 'tripwire is not installed in this process' };

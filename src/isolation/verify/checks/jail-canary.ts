@@ -89,6 +89,15 @@ async function runCanary(jail: JailApi, ctx: CheckContext, canary: Target): Prom
   // Its refused sockets are reported like anyone's; they are ours, not a violation.
   registerProbePid(handle.pid);
   const stdin = handle.child.stdin;
+  // The canary may be gone by the time we write (it crashed, or a fault closed its stdin): a
+  // write to it then fails with EPIPE. That is an outcome of this check, never a crash of the
+  // process running it (the periodic re-verification runs inside the server).
+  let stdinError: string | null = null;
+  stdin?.on('error', (e: NodeJS.ErrnoException) => { stdinError ??= e.code ?? e.message; });
+  const tell = (word: 'go' | 'stop'): void => {
+    if (!stdin || stdin.destroyed || !stdin.writable) return;
+    if (word === 'stop') stdin.end('stop\n'); else stdin.write('go\n');
+  };
   const lines = lineReader(handle);
   let stderr = '';
   handle.child.stderr?.on('data', (b: Buffer) => { if (stderr.length < 2000) stderr += b.toString(); });
@@ -106,9 +115,10 @@ async function runCanary(jail: JailApi, ctx: CheckContext, canary: Target): Prom
     const kernelInForce = KERNEL_LAYERS.filter((n) => inForce.has(n));
     const loop = parse(await lines.next());
     if (!loop) {
-      stdin?.end('stop\n');
+      tell('stop');
       const exit = await handle.exited;
-      return { status: 'fail', detail: `the jailed canary gave no answer (exit ${exit.code ?? exit.signal}${stderr ? `: ${stderr.trim().split('\n')[0]}` : ''})`, data: { layers } };
+      const pipe = stdinError ? `; its stdin failed: ${stdinError}` : '';
+      return { status: 'fail', detail: `the jailed canary gave no answer (exit ${exit.code ?? exit.signal}${stderr ? `: ${stderr.trim().split('\n')[0]}` : ''}${pipe})`, data: { layers } };
     }
     await settle();
     const loopProblems = judge({ tcp: loop.tcp, udp: loop.udp, dns: loop.dns, 'ext-tcp': undefined, 'ext-udp': undefined }, inForce);
@@ -116,10 +126,10 @@ async function runCanary(jail: JailApi, ctx: CheckContext, canary: Target): Prom
     const reachedLoopback = hitsNow();
     let ext: CanaryOutcomes | null = null;
     if (reachedLoopback === 0 && loopProblems.length === 0) {
-      stdin?.write('go\n');
+      tell('go');
       ext = parse(await lines.next());
     }
-    stdin?.end('stop\n');
+    tell('stop');
     await handle.exited;
     await settle();
     const counted = canary.counts();
