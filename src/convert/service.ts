@@ -149,6 +149,8 @@ export class ConvertService {
   private closing = false;
   /** Workers running a job now (killed on close). */
   private readonly active = new Set<WarmWorker>();
+  /** run() of every job started and not yet finished (close() waits for them). */
+  private readonly inFlight = new Set<Promise<void>>();
   /** System tools, detected once (each asked for its version under the jail); see detectTools. */
   private toolsPromise: Promise<SystemToolsReport> | null = null;
   private toolsKnown: SystemToolsReport | null = null;
@@ -295,7 +297,7 @@ export class ConvertService {
       fileNames: this.o.config.logFileNames && displayName ? [displayName] : null,
     });
     this.emitUpdate(job);
-    if (this.running < this.poolSize) void this.run(job);
+    if (this.running < this.poolSize) this.launch(job);
     this.trim();
     return { ...job.view };
   }
@@ -386,8 +388,17 @@ export class ConvertService {
     for (const j of this.queue.drain()) this.finish(j, 'cancelled', new ConvertError('SHUTTING_DOWN', 'the server is shutting down'));
     await this.pool.close();
     for (const w of this.active) w.handle.kill('SIGKILL');
+    // The killed jobs finish their bookkeeping (job and sandbox-run rows) before close()
+    // returns: the caller closes the event store next, and a late write would fail.
+    await Promise.allSettled([...this.inFlight]);
     for (const j of this.jobs.values()) if (j.folder) this.discardResult(j.view.id);
     removeRunRoot(this.root);
+  }
+
+  private launch(job: Job): void {
+    const p = this.run(job);
+    this.inFlight.add(p);
+    void p.finally(() => this.inFlight.delete(p));
   }
 
   private trim(): void {
@@ -413,7 +424,7 @@ export class ConvertService {
       if (worker) this.active.delete(worker);
       this.running--;
       const next = this.queue.shift();
-      if (next) { this.queuedBytes -= next.view.inputBytes; void this.run(next); }
+      if (next) { this.queuedBytes -= next.view.inputBytes; this.launch(next); }
     }
   }
 
