@@ -244,3 +244,13 @@ test('native OCR confidence: the mean of recognised words from tesseract\'s TSV'
   assert.equal(meanConfidence(tsv), 85.5);
   assert.equal(meanConfidence('level\n'), null);
 });
+
+test('the web page offers the system formats by name: an ODT/PPTX/EPUB (ZIP) or a DOC/BMP/SVG is recognised, the server still checks the content', async () => {
+  const { repoRoot } = await import('../helpers/paths.js');
+  const { pathToFileURL } = await import('node:url');
+  const { detect } = (await import(pathToFileURL(join(repoRoot, 'web', 'detect.js')).href)) as { detect(name: string, head: Uint8Array): { format: string | null; confirmed: boolean; note: string | null } };
+  const zipHead = new TextEncoder().encode('PK\x03\x04rest');
+  for (const [name, format] of [['a.odt', 'odt'], ['b.pptx', 'pptx'], ['c.epub', 'epub'], ['d.ods', 'ods']]) assert.deepEqual(detect(name!, zipHead), { format, confirmed: false, note: null });
+  for (const [name, format] of [['e.doc', 'doc'], ['f.bmp', 'bmp'], ['g.svg', 'svg'], ['h.tex', 'latex'], ['i.heif', 'heic']]) assert.equal(detect(name!, new Uint8Array([1, 2, 3])).format, format);
+  assert.equal(detect('bundle.zip', zipHead).format, null, 'a plain ZIP is still not a document');
+});
