@@ -7,7 +7,13 @@ const EXTENSIONS = {
   png: 'png', jpg: 'jpeg', jpeg: 'jpeg', jpe: 'jpeg', webp: 'webp', avif: 'avif', tif: 'tiff', tiff: 'tiff', gif: 'gif',
   pdf: 'pdf', docx: 'docx', xlsx: 'xlsx', csv: 'csv', json: 'json', yaml: 'yaml', yml: 'yaml', toml: 'toml',
   md: 'md', markdown: 'md', html: 'html', htm: 'html', txt: 'txt', text: 'txt',
+  // Formats of the system converters (LibreOffice, pandoc, ImageMagick): offered when the server
+  // lists a converter for them (GET /api/converters), which it does only where the program is installed.
+  odt: 'odt', ods: 'ods', odp: 'odp', pptx: 'pptx', doc: 'doc', xls: 'xls', ppt: 'ppt', rtf: 'rtf', epub: 'epub',
+  rst: 'rst', tex: 'latex', latex: 'latex', bmp: 'bmp', ico: 'ico', heic: 'heic', heif: 'heic', svg: 'svg',
 };
+/** ZIP-based formats: a ZIP with one of these names is taken at its name (the server checks the content). */
+const ZIPPED = new Set(['docx', 'xlsx', 'odt', 'ods', 'odp', 'pptx', 'epub']);
 /** Formats that have a signature: a name claiming one of these is checked against the bytes. */
 const SIGNED = new Set(['png', 'jpeg', 'webp', 'avif', 'tiff', 'gif', 'pdf', 'docx', 'xlsx']);
 
@@ -52,8 +58,8 @@ export function detect(name, head) {
   const byName = formatOfName(name);
   const magic = sniff(head);
   if (magic === 'zip') {
-    if (byName === 'docx' || byName === 'xlsx') return { format: byName, confirmed: false, note: null };
-    return { format: null, confirmed: false, note: 'This is a ZIP archive; Hermetic converts Word (DOCX) and Excel (XLSX) files, which are ZIPs with a .docx or .xlsx name.' };
+    if (ZIPPED.has(byName)) return { format: byName, confirmed: false, note: null };
+    return { format: null, confirmed: false, note: 'This is a ZIP archive; Hermetic converts office documents (DOCX, XLSX, PPTX, ODT, ODS, ODP) and EPUB, which are ZIPs with such a name.' };
   }
   if (magic) {
     const note = byName && byName !== magic ? `Its name says ${byName.toUpperCase()}, but its content is ${magic.toUpperCase()}: it is treated as ${magic.toUpperCase()}.` : null;

@@ -279,6 +279,7 @@ const ERROR_WORDS = {
   WORKER_CRASHED: 'The converter stopped unexpectedly.',
   QUEUE_FULL: 'Too many conversions are waiting. Try again in a moment.',
   ISOLATION_INSUFFICIENT: 'Conversions are switched off: the isolation this server requires is not in force.',
+  UNAVAILABLE: 'This conversion needs a program that is not installed on this machine (the details say which package).',
   SHUTTING_DOWN: 'The server is shutting down.',
   CANCELLED: 'The conversion was cancelled.',
   RESULT_GONE: 'The result was already downloaded or has expired.',

@@ -199,4 +199,23 @@ export interface AuditReport {
   expiredWaivers: ExpiredWaiver[];
   /** true when `findings` and `expiredWaivers` are empty. */
   ok: boolean;
+  /**
+   * System programs Hermetic's converters run (LibreOffice, pandoc, ImageMagick, qpdf,
+   * tesseract), as detected on this machine: listed with their versions, not scanned (they are
+   * not npm packages; they run only inside the jail). Absent when not asked for.
+   */
+  systemTools?: SystemToolEntry[];
+}
+
+export interface SystemToolEntry {
+  id: string;
+  name: string;
+  available: boolean;
+  version: string | null;
+  /** The program that runs (symlinks resolved). */
+  path: string | null;
+  /** Debian/Ubuntu packages that provide it. */
+  apt: string[];
+  /** Why it is (un)available. */
+  reason: string;
 }

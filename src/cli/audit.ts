@@ -6,14 +6,19 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { EXIT, UsageError, type Command } from './command.js';
 import { packageRoot } from '../version.js';
-import { AllowlistError, ManifestError, SEVERITIES, renderJson, renderRules, renderSarif, renderTable, runAuditParallel, type Severity } from '../audit/index.js';
+import { AllowlistError, ManifestError, SEVERITIES, renderJson, renderRules, renderSarif, renderTable, runAuditParallel, type Severity, type SystemToolEntry } from '../audit/index.js';
+import { detectSystemTools } from '../convert/system-tools.js';
+import { spawn as jailSpawn } from '../isolation/jail/index.js';
 
 const usage = `Usage: hermetic audit [options]
 
 Audits an installed dependency tree for code that could reach the network: telemetry,
 update-check, P2P and downloader packages; install scripts; native addons; imports of
 net/tls/http(s)/http2/dgram/dns and HTTP clients; fetch/WebSocket/XMLHttpRequest/sendBeacon;
-network programs started through child_process. It only reads files.
+network programs started through child_process. It only reads files — except for the
+system-tools section (Hermetic's own installation only): each program the converters run
+(LibreOffice, pandoc, ImageMagick, qpdf, tesseract) is asked for its version once, under the
+jail (no network, writes only to a throw-away folder); --no-system-tools skips it.
 
 Options:
   --prod               production dependencies only
@@ -39,6 +44,7 @@ Options:
   --strict-waivers     also fail (exit 1) on stale waivers: package audited, waiver matched nothing
   --verbose            list every waived finding, every note and the URL hosts seen
   --rules              list the rules and exit
+  --no-system-tools    leave out the system-tools section (nothing is executed at all)
 
 Severity: critical — telemetry, update check, P2P or runtime download reachable from the
 project's entry points; high — install script, or network builtin/global/native code reachable
@@ -58,6 +64,11 @@ package and one rule each, no wildcards; paths/subjects/versions are optional na
 Exit codes: 0 no unwaived finding at or above --fail-on, 1 such findings (or an expired
 waiver), 2 usage or waiver-file error.`;
 
+async function systemToolEntries(): Promise<SystemToolEntry[]> {
+  const r = await detectSystemTools({ spawn: jailSpawn });
+  return r.tools.map((t) => ({ id: t.id, name: t.name, available: t.available, version: t.version, path: t.path, apt: t.apt, reason: t.reason }));
+}
+
 export const command: Command = {
   name: 'audit',
   summary: 'audit the dependency tree for network, telemetry, P2P and install-time code',
@@ -73,7 +84,7 @@ export const command: Command = {
           json: { type: 'boolean' }, sarif: { type: 'boolean' }, output: { type: 'string', short: 'o' },
           allow: { type: 'string' }, 'no-allow': { type: 'boolean' }, deep: { type: 'boolean' },
           'max-parse-mb': { type: 'string' }, verbose: { type: 'boolean' }, rules: { type: 'boolean' }, jobs: { type: 'string' },
-          'strict-waivers': { type: 'boolean' },
+          'strict-waivers': { type: 'boolean' }, 'no-system-tools': { type: 'boolean' },
         },
       }));
     } catch (e) {
@@ -118,6 +129,8 @@ export const command: Command = {
       }
       throw e;
     }
+    // The programs Hermetic's converters run belong to Hermetic's installation, not to another --dir.
+    if (root === resolve(packageRoot) && values['no-system-tools'] !== true) report.systemTools = await systemToolEntries();
     const text = format === 'json' ? renderJson(report)
       : format === 'sarif' ? `${JSON.stringify(renderSarif(report), null, 2)}\n`
         : renderTable(report, { verbose: values.verbose === true, allowFile });

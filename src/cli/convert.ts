@@ -121,7 +121,7 @@ async function run(argv: string[]): Promise<number> {
   const files = values.combine ? 1 : inputs.length;
   const concurrency = Math.max(1, Math.min(files, config.poolSize || cpus().length));
   // One-shot: nothing kept warm, no refills; a lane spawns its worker when the job starts.
-  const svc = new ConvertService({ config, spawn: jailSpawn, store, monitor, poolSize: concurrency, replenish: false, prewarm: [], maxQueued: 1, buildCompileCache: false });
+  const svc = new ConvertService({ config, spawn: jailSpawn, store, monitor, poolSize: concurrency, replenish: false, prewarm: [], maxQueued: 1, buildCompileCache: false, detectTools: 'lazy' });
   svc.start();
   try {
     if (values.list) {

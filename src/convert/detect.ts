@@ -9,7 +9,24 @@ import { FORMATS, toFormatId, type FormatId } from './formats.js';
 /** file-type extension → our format id, for the binary formats we read. */
 const BINARY: Record<string, FormatId> = {
   png: 'png', jpg: 'jpeg', webp: 'webp', avif: 'avif', tif: 'tiff', gif: 'gif', pdf: 'pdf', docx: 'docx', xlsx: 'xlsx',
+  odt: 'odt', ods: 'ods', odp: 'odp', pptx: 'pptx', epub: 'epub', rtf: 'rtf', bmp: 'bmp', ico: 'ico', heic: 'heic',
 };
+/** ZIP-based formats: a ZIP declared as one of them goes to its converter (see below). */
+const ZIP_CONTAINERS = new Set<FormatId>(['docx', 'xlsx', 'odt', 'ods', 'odp', 'pptx', 'epub']);
+/**
+ * Legacy Office files are all OLE compound files ('cfb'); the stream that holds the document
+ * names the kind. Directory entries are UTF-16LE names, found by a plain search (a hint only:
+ * LibreOffice's own filter detection decides, inside the jail).
+ */
+const CFB_MARKERS: [FormatId, string[]][] = [
+  ['doc', ['WordDocument']],
+  ['xls', ['Workbook', 'Book']],
+  ['ppt', ['PowerPoint Document']],
+];
+
+function cfbKinds(data: Buffer): FormatId[] {
+  return CFB_MARKERS.filter(([, names]) => names.some((n) => data.includes(Buffer.from(`${n}\0`, 'utf16le')))).map(([f]) => f);
+}
 /** Detections that are really text formats we handle as text. */
 const TEXTUAL = new Set(['xml']);
 
@@ -43,6 +60,7 @@ function sniffText(data: Buffer): FormatId {
   if (/^<(!doctype html|html|head|body|p|div|h[1-6])\b/i.test(head)) return 'html';
   if (/^---\s*\n/.test(head)) return 'yaml';
   if (/^#{1,6}\s/.test(head)) return 'md';
+  if (/^(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*)*(<!doctype svg[^>]*>\s*)?<svg\b/i.test(head)) return 'svg';
   return 'txt';
 }
 
@@ -56,7 +74,14 @@ export async function detectFormat(data: Buffer, declared: Declared = {}): Promi
   // DOCX/XLSX are ZIPs; file-type names them only when it finds their marker entries early. A
   // ZIP declared as one of them goes to that converter, whose archive guard (entries, sizes,
   // ratio) and parser decide — so a bomb dressed as a DOCX is ARCHIVE_BOMB, not "unsupported".
-  if (ft?.ext === 'zip' && (claimed === 'docx' || claimed === 'xlsx')) return claimed;
+  if (ft?.ext === 'zip' && claimed && ZIP_CONTAINERS.has(claimed)) return claimed;
+  if (ft?.ext === 'cfb') {
+    const kinds = cfbKinds(data);
+    if (claimed && kinds.includes(claimed)) return claimed;
+    if (claimed) throw new ConvertError('FORMAT_MISMATCH', `the input was declared ${claimed} but is an OLE compound file ${kinds.length ? `holding ${kinds.join('/')}` : 'of an unknown kind'}`, { declared: claimed, detected: kinds[0] ?? 'cfb' });
+    if (kinds.length === 1) return kinds[0]!;
+    throw new ConvertError('UNSUPPORTED_FORMAT', 'the input is an OLE compound file of an unknown kind (declare doc, xls or ppt)', { detected: 'application/x-cfb' });
+  }
   if (ft && !TEXTUAL.has(ft.ext)) {
     const found = BINARY[ft.ext];
     if (!found) throw new ConvertError('UNSUPPORTED_FORMAT', `the input is ${ft.mime}, which Hermetic does not convert`, { detected: ft.mime });

@@ -19,6 +19,8 @@ export const CONVERT_ERRORS = {
   WORKER_CRASHED: 500,
   QUEUE_FULL: 503,
   ISOLATION_INSUFFICIENT: 503,
+  /** The converter needs a program that is not installed here (the message has the apt hint). */
+  UNAVAILABLE: 503,
   SHUTTING_DOWN: 503,
   JOB_NOT_FOUND: 404,
   RESULT_NOT_READY: 409,

@@ -19,6 +19,24 @@ export const FORMATS = {
   txt: { mediaType: 'text/plain; charset=utf-8', ext: 'txt', text: true },
   /** Output only: several results in one archive (PDF split, batch downloads). */
   zip: { mediaType: 'application/zip', ext: 'zip', text: false },
+  // Read and written by the system converters (LibreOffice, pandoc, ImageMagick; see
+  // converters/system/). `cfb` formats (doc, xls, ppt) share one container signature: the
+  // declared format or extension names which one, and detection checks its marker stream.
+  odt: { mediaType: 'application/vnd.oasis.opendocument.text', ext: 'odt', text: false },
+  ods: { mediaType: 'application/vnd.oasis.opendocument.spreadsheet', ext: 'ods', text: false },
+  odp: { mediaType: 'application/vnd.oasis.opendocument.presentation', ext: 'odp', text: false },
+  pptx: { mediaType: 'application/vnd.openxmlformats-officedocument.presentationml.presentation', ext: 'pptx', text: false },
+  doc: { mediaType: 'application/msword', ext: 'doc', text: false },
+  xls: { mediaType: 'application/vnd.ms-excel', ext: 'xls', text: false },
+  ppt: { mediaType: 'application/vnd.ms-powerpoint', ext: 'ppt', text: false },
+  rtf: { mediaType: 'application/rtf', ext: 'rtf', text: false },
+  epub: { mediaType: 'application/epub+zip', ext: 'epub', text: false },
+  rst: { mediaType: 'text/x-rst; charset=utf-8', ext: 'rst', text: true },
+  latex: { mediaType: 'application/x-latex; charset=utf-8', ext: 'tex', text: true },
+  bmp: { mediaType: 'image/bmp', ext: 'bmp', text: false },
+  ico: { mediaType: 'image/vnd.microsoft.icon', ext: 'ico', text: false },
+  heic: { mediaType: 'image/heic', ext: 'heic', text: false },
+  svg: { mediaType: 'image/svg+xml', ext: 'svg', text: true },
 } as const;
 
 export type FormatId = keyof typeof FORMATS;
@@ -28,6 +46,7 @@ export const FORMAT_IDS = Object.keys(FORMATS) as FormatId[];
 /** Extension aliases users type (`hermetic convert a.jpeg --to jpg`). */
 const ALIASES: Record<string, FormatId> = {
   jpg: 'jpeg', jpeg: 'jpeg', tif: 'tiff', yml: 'yaml', markdown: 'md', htm: 'html', text: 'txt',
+  tex: 'latex', heif: 'heic',
 };
 
 export function isFormatId(s: string): s is FormatId {

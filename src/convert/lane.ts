@@ -89,6 +89,7 @@ async function runFile(host: LaneHost, job: Job, file: FileTask, b: Bound): Prom
     to: job.spec.to, converter: job.spec.converter, options: job.spec.options, maxOutputBytes: host.maxOutputBytes,
   };
   const timeoutMs = host.jobTimeoutMs * (spawnOptionsFor(w.family).timeoutFactor ?? 1);
+  const attemptsBefore = violations(w.handle, w);
   const outcome = await exchange(w, msg, timeoutMs);
   if (outcome.kind === 'exit' && outcome.before && !file.cancelRequested && !job.cancelRequested && !file.retried) {
     // Not this file's doing: the worker was gone before it got the file. Once more, elsewhere.
@@ -105,7 +106,9 @@ async function runFile(host: LaneHost, job: Job, file: FileTask, b: Bound): Prom
   const tainted = !!netns && Object.keys(netns.delta).length > 0;
   b.files++;
   if (!w.exited) { try { clearInputs(w.folder, inputs); } catch { /* the worker's folder goes with it */ } }
-  const fit = outcome.kind === 'result' && !w.exited && !w.terminated && !tainted;
+  // Blocked attempts that did not stop the file (standard mode, below the threshold).
+  const tried = violations(w.handle, w) - attemptsBefore;
+  const fit = outcome.kind === 'result' && !w.exited && !w.terminated && !tainted && tried === 0;
 
   if (file.cancelRequested || job.cancelRequested) {
     host.fileDone(job, file, new ConvertError('CANCELLED', 'the job was cancelled; its worker was killed and its files removed'));
@@ -150,6 +153,8 @@ async function runFile(host: LaneHost, job: Job, file: FileTask, b: Bound): Prom
   v.result = { name: outputName(v.name ?? undefined, ext), mediaType: mediaTypeOf(r.format), bytes: out.bytes };
   v.info = r.info ?? null;
   v.warnings = r.warnings ?? [];
+  // The user sees it on the result too, not only in the security events.
+  if (tried > 0) v.warnings.push(`the conversion tried to reach the network ${tried} time(s); every attempt was blocked and recorded (security events)`);
   host.fileDone(job, file, null);
   return { fit, retry: false };
 }

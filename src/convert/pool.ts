@@ -83,6 +83,8 @@ export interface PoolOptions {
   buildCompileCache?: boolean;
   /** libvips threads per worker (default: the cores shared out over `size`). */
   threadsPerWorker?: number;
+  /** Extra environment for a family's workers, awaited before each spawn (the system tools detected at start-up). */
+  workerEnv?: (family: Family) => Record<string, string> | Promise<Record<string, string>>;
 }
 
 export interface WarmWorker {
@@ -365,8 +367,9 @@ export class WarmPool {
     const family: Family = mode.kind === 'worker' ? mode.family : 'all';
     const fo = spawnOptionsFor(family);
     const spawnedAt = Date.now();
+    const extraEnv = o.workerEnv ? await o.workerEnv(family) : {};
     const folder = createJobFolder(o.jobsRoot);
-    const env: Record<string, string> = { HERMETIC_WORKER: '1', HERMETIC_WORKER_FAMILY: family, HERMETIC_WORKER_THREADS: String(this.threads()), ...fo.env };
+    const env: Record<string, string> = { ...extraEnv, HERMETIC_WORKER: '1', HERMETIC_WORKER_FAMILY: family, HERMETIC_WORKER_THREADS: String(this.threads()), ...fo.env };
     const pairs = this.recentPairs(family);
     if (pairs.length) env.HERMETIC_WORKER_PAIRS = pairs.join(',');
     if (o.convertersDir) env.HERMETIC_CONVERTERS_DIR = o.convertersDir;
@@ -375,7 +378,7 @@ export class WarmPool {
       const scratch = join(folder.root, 'scratch');
       mkdirSync(scratch, { mode: 0o700 });
       writable.push(scratch);
-      Object.assign(env, { HOME: scratch, TMPDIR: scratch, XDG_CONFIG_HOME: scratch, XDG_CACHE_HOME: scratch, XDG_RUNTIME_DIR: scratch });
+      Object.assign(env, { HOME: scratch, TMPDIR: scratch, XDG_CONFIG_HOME: scratch, XDG_CACHE_HOME: scratch, XDG_RUNTIME_DIR: scratch, HERMETIC_WORKER_TMP: scratch });
     }
     // The compile cache: read by workers (a Node write grant, refused by Landlock — see
     // compile-cache.ts), written only by the builder. Plugin workers run the user's code: no cache.
@@ -386,7 +389,7 @@ export class WarmPool {
     // out/ is readable too: rename() and lstat() of its own result need it.
     const readRoots = [...(o.readRoots ?? []), folder.inDir, folder.outDir, ...writable, ...(cacheDir ? [cacheDir] : []), ...(o.convertersDir ? [o.convertersDir] : [])];
     const heapArg = `--max-old-space-size=${o.memoryMb}`;
-    const rlimitBytes = o.rlimitBytes ?? (await nodeBaselineBytes(this.nodePath, [heapArg])) + (o.memoryMb + NATIVE_HEADROOM_MB) * 1024 * 1024;
+    const rlimitBytes = o.rlimitBytes ?? (await nodeBaselineBytes(this.nodePath, [heapArg])) + (o.memoryMb + (fo.nativeHeadroomMb ?? NATIVE_HEADROOM_MB)) * 1024 * 1024;
     let handle: JailHandle;
     try {
       handle = await o.spawn(this.nodePath, [heapArg, this.script], {

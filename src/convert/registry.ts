@@ -15,7 +15,21 @@ export function pairsOf(c: Converter): [FormatId, FormatId][] {
 export function describe(c: Converter, origin: 'builtin' | 'plugin'): ConverterInfo {
   let schema: unknown = null;
   try { schema = z.toJSONSchema(c.manifest.options); } catch { schema = null; }
-  return { id: c.manifest.id, title: c.manifest.title, origin, pairs: pairsOf(c), options: schema };
+  const m = c.manifest;
+  if (!m.availability || !m.tool) return { id: m.id, title: m.title, origin, pairs: pairsOf(c), options: schema };
+  // A system converter lists the pairs it can run here; the others, with the reason, apart.
+  const pairs: [FormatId, FormatId][] = [];
+  const unavailablePairs: { from: FormatId; to: FormatId; reason: string }[] = [];
+  for (const [a, b] of pairsOf(c)) {
+    const r = m.availability(a, b);
+    if (r.ok) pairs.push([a, b]); else unavailablePairs.push({ from: a, to: b, reason: r.reason });
+  }
+  const { id, name, version, apt, available, reason } = m.tool();
+  return { id: m.id, title: m.title, origin, pairs, options: schema, available, reason, tool: { id, name, version, apt }, ...(unavailablePairs.length ? { unavailablePairs } : {}) };
+}
+
+function canRun(c: Converter, from: FormatId, to: FormatId): { ok: true } | { ok: false; reason: string } {
+  return c.manifest.availability ? c.manifest.availability(from, to) : { ok: true };
 }
 
 export class ConverterRegistry {
@@ -39,12 +53,19 @@ export class ConverterRegistry {
       const hit = this.byId.get(id);
       if (!hit) throw new ConvertError('NO_CONVERTER', `no converter named '${id}'`);
       if (!pairsOf(hit.c).some(([a, b]) => a === from && b === to)) throw new ConvertError('NO_CONVERTER', `converter '${id}' cannot convert ${from} to ${to}`);
+      const r = canRun(hit.c, from, to);
+      if (!r.ok) throw new ConvertError('UNAVAILABLE', `converter '${id}' cannot run here: ${r.reason}`, { converter: id });
       return hit.c;
     }
+    let missing: { id: string; reason: string } | null = null;
     for (const { c, origin } of this.byId.values()) {
       // Plugins are used only when asked for by name: a user module never silently replaces a built-in.
-      if (origin === 'builtin' && pairsOf(c).some(([a, b]) => a === from && b === to)) return c;
+      if (origin !== 'builtin' || !pairsOf(c).some(([a, b]) => a === from && b === to)) continue;
+      const r = canRun(c, from, to);
+      if (r.ok) return c;
+      missing ??= { id: c.manifest.id, reason: r.reason };
     }
+    if (missing) throw new ConvertError('UNAVAILABLE', `${from} to ${to} needs '${missing.id}', which cannot run here: ${missing.reason}`, { converter: missing.id });
     throw new ConvertError('NO_CONVERTER', `no converter turns ${from} into ${to}`);
   }
 

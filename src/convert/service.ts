@@ -17,8 +17,9 @@ import type { Config } from '../config/index.js';
 import type { LayerName } from '../isolation/jail/index.js';
 import { ConvertError } from './errors.js';
 import { toFormatId, formatOfName, type FormatId } from './formats.js';
-import { familyFor, type Family } from './families.js';
-import { supports, type ConverterInfo } from './catalog.js';
+import { familyFor, systemToolFor, type Family } from './families.js';
+import { supports, unavailableReason, type ConverterInfo } from './catalog.js';
+import { encodeTools, pairAvailability, systemTools, SYSTEM_TOOLS, SYSTEM_TOOLS_ENV, type SystemToolsReport } from './system-tools.js';
 import { safeFileName } from './guards/names.js';
 import { LIMITS } from './limits.js';
 import { BoundedQueue } from './queue.js';
@@ -32,6 +33,8 @@ import { fileAsJob, finalStatus, snapshot, summarize, type FileTask, type Job, t
 import { rmSync, writeFileSync } from 'node:fs';
 
 export type { JobView, FileView, ProcessId } from './job.js';
+
+const SYSTEM_TOOL_BY_ID = new Map(SYSTEM_TOOLS.map((t) => [t.id as string, t]));
 
 /** Decision from the verify module: may conversions run at the current strictness? */
 export type CanConvert = () => { ok: boolean; code?: string; message?: string };
@@ -71,6 +74,13 @@ export interface ConvertServiceOptions {
   compileCache?: boolean;
   /** Build the compile cache when missing (default true; the one-shot CLI: false). */
   buildCompileCache?: boolean;
+  /** PATH searched for system tools (LibreOffice, pandoc…; default this process's). Tests simulate a missing tool with it. */
+  toolsPath?: string;
+  /**
+   * When the system tools are detected: 'start' (default: the server, so the converter list is
+   * ready) or 'lazy' (the one-shot CLI: only when a job or the catalog needs them).
+   */
+  detectTools?: 'start' | 'lazy';
   /**
    * A background task failed (today: starting a warm worker for the pool). The service carries
    * on (it retries with back-off); the caller records it where the user can see it.
@@ -152,6 +162,9 @@ export class ConvertService implements LaneHost {
   readonly maxOutputBytes: number;
   readonly resultTtlMs: number;
   readonly strict: boolean;
+  /** System tools, detected once (each asked for its version under the jail); see detectTools. */
+  private toolsPromise: Promise<SystemToolsReport> | null = null;
+  private toolsKnown: SystemToolsReport | null = null;
 
   constructor(private readonly o: ConvertServiceOptions) {
     const jobsDir = jobsRoot(o.config.dataDir);
@@ -167,6 +180,7 @@ export class ConvertService implements LaneHost {
     this.resultTtlMs = o.config.resultTtlMs;
     this.budget = new ByteBudget(o.maxInFlightBytes ?? o.maxQueuedBytes ?? 1024 * 1024 * 1024);
     this.updates.setMaxListeners(0);
+    if (o.detectTools !== 'lazy') void this.tools;
     this.pool = new WarmPool({
       size: this.poolSize,
       spawn: o.spawn,
@@ -190,6 +204,9 @@ export class ConvertService implements LaneHost {
       ...(o.nodePath ? { nodePath: o.nodePath } : {}),
       ...(o.rlimitBytes ? { rlimitBytes: o.rlimitBytes } : {}),
       ...(o.prewarm ? { prewarm: o.prewarm } : {}),
+      // Only the workers that run or list system converters wait for detection; an image or
+      // data worker starts at once.
+      workerEnv: async (f): Promise<Record<string, string>> => (f === 'office' || f === 'system' || f === 'all' ? { [SYSTEM_TOOLS_ENV]: encodeTools(await this.tools) } : {}),
     });
     this.queue = new BoundedQueue<Job>(o.maxQueued ?? 16);
     this.pool.events.on('spawnFailed', (e: Error) => {
@@ -198,6 +215,30 @@ export class ConvertService implements LaneHost {
   }
 
   get closing(): boolean { return this.closingNow; }
+
+  /** The system tools found at start-up (with versions, or why each is unavailable). */
+  systemTools(): Promise<SystemToolsReport> {
+    return this.tools;
+  }
+
+  private get tools(): Promise<SystemToolsReport> {
+    if (!this.toolsPromise) {
+      this.toolsPromise = systemTools({ spawn: this.o.spawn, ...(this.o.toolsPath !== undefined ? { path: this.o.toolsPath } : {}) });
+      void this.toolsPromise.then((r) => { this.toolsKnown = r; });
+    }
+    return this.toolsPromise;
+  }
+
+  private toolAvailable = (id: string): boolean => this.toolsKnown?.tools.find((t) => t.id === id)?.available ?? true;
+
+  /** A system tool known to be missing is UNAVAILABLE now (with the install hint), not after a worker started. */
+  private assertToolFor(family: Family, from: FormatId | null, to: FormatId, converter?: string | null): void {
+    if ((family !== 'office' && family !== 'system') || !from || !this.toolsKnown) return;
+    const spec = converter ? SYSTEM_TOOL_BY_ID.get(converter) : systemToolFor(from, to, this.toolAvailable);
+    if (!spec || !spec.pairs.some((p) => p.from === from && p.to === to)) return; // the worker says NO_CONVERTER
+    const r = pairAvailability(spec, this.toolsKnown.tools.find((t) => t.id === spec.id), from, to);
+    if (!r.ok) throw new ConvertError('UNAVAILABLE', `${from} to ${to} needs ${spec.name}, which is not available here: ${r.reason}`, { converter: spec.id });
+  }
 
   /** Warm the pool. */
   start(): void {
@@ -306,10 +347,17 @@ export class ConvertService implements LaneHost {
     const declared = (f: JobInput): FormatId | null => toFormatId(f.from ?? req.from ?? null);
     for (const f of req.combine ? req.files.slice(0, 1) : req.files) {
       if (cat && !supports(cat, declared(f), to, req.converter)) {
+        const missing = unavailableReason(cat, declared(f), to, req.converter);
+        if (missing) throw new ConvertError('UNAVAILABLE', `this conversion needs a program that is not available here: ${missing}`);
         throw new ConvertError('NO_CONVERTER', req.converter ? `converter '${req.converter}' cannot produce ${to}${f.from ?? req.from ? ` from ${f.from ?? req.from}` : ''}` : `no converter turns ${f.from ?? req.from ?? 'this input'} into ${to}`);
       }
     }
     const names = req.files.map((f) => (f.name ? safeFileName(f.name) : null)); // refuses unsafe names up front
+    const routeOf = (f: JobInput, i: number): FormatId | null => declared(f) ?? formatOfName(names[i] ?? null);
+    req.files.forEach((f, i) => {
+      const from = routeOf(f, i);
+      this.assertToolFor(familyFor(from, to, req.converter, this.toolAvailable), from, to, req.converter);
+    });
     const mustWait = this.lanesBusy >= this.poolSize || this.queue.length > 0;
     if (mustWait) this.queue.assertRoom(this.retryAfter());
     // Inputs given as bytes go to disk now (the job record must not hold them in memory).
@@ -343,7 +391,7 @@ export class ConvertService implements LaneHost {
       return {
         view: {
           id: req.combine || req.files.length === 1 ? id : randomUUID(), index: i, name: names[i] ?? null, status: 'queued', bytes,
-          outputBytes: null, converter: null, from: toFormatId(hints[0]?.from ?? null), family: familyFor(fromId, to, req.converter),
+          outputBytes: null, converter: null, from: toFormatId(hints[0]?.from ?? null), family: familyFor(fromId, to, req.converter, this.toolAvailable),
           startedAt: null, finishedAt: null, durationMs: null, error: null, result: null, info: null, warnings: [], worker: null,
         },
         sources: srcs, hints, resultPath: null, expiry: null, cancelRequested: false, retried: false, pair: `${fromId ?? '?'}:${to}`,

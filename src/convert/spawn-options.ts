@@ -6,6 +6,9 @@
 // and more time to start. Add a row here; the pool reads it for every spawn.
 import type { Family } from './families.js';
 
+/** Native memory a system-tool worker's processes may use beyond the JS heap cap (see nativeHeadroomMb). */
+export const SYSTEM_TOOL_HEADROOM_MB = 1536;
+
 export interface FamilySpawnOptions {
   /** Node's --allow-child-process for this family's workers (converters start system programs). */
   allowChildProcess?: boolean;
@@ -25,11 +28,21 @@ export interface FamilySpawnOptions {
   allowWorker?: boolean;
   /** Native addons (sharp). Default true. */
   allowAddons?: boolean;
+  /**
+   * Native memory beyond the JS heap cap, MiB (default NATIVE_HEADROOM_MB). RLIMIT_DATA is per
+   * process: each program the worker starts (LibreOffice, ImageMagick: they allocate outside any
+   * JS heap) gets the same cap.
+   */
+  nativeHeadroomMb?: number;
 }
 
 export const FAMILY_SPAWN: Readonly<Partial<Record<Family, FamilySpawnOptions>>> = {
   // Engine start + model load before ready: slower than the others on a busy machine.
   ocr: { readyTimeoutMs: 60_000 },
+  // LibreOffice (pre-started at warm-up: seconds of CPU) and pandoc/ImageMagick/qpdf/tesseract,
+  // run as the jailed worker's children (system-tools.ts).
+  office: { allowChildProcess: true, scratch: true, readyTimeoutMs: 60_000, nativeHeadroomMb: SYSTEM_TOOL_HEADROOM_MB },
+  system: { allowChildProcess: true, scratch: true, nativeHeadroomMb: SYSTEM_TOOL_HEADROOM_MB },
 };
 
 export function spawnOptionsFor(family: Family): FamilySpawnOptions {

@@ -19,6 +19,13 @@ export interface ConverterManifest<S extends z.ZodType = z.ZodType> {
   needs?: { workerThreads?: boolean };
   /** Accepts several inputs in one job (ConvertInput.more). */
   multiInput?: boolean;
+  /**
+   * System converters: whether this pair can run here (the program and the part it needs are
+   * installed), else why not with the install hint. Absent: always available.
+   */
+  availability?: (from: FormatId, to: FormatId) => { ok: true } | { ok: false; reason: string };
+  /** System converters: the program, as detected at start-up (shown in the catalog). */
+  tool?: () => { id: string; name: string; version: string | null; apt: string[]; available: boolean; reason: string };
 }
 
 export interface ConvertInput {

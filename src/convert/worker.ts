@@ -163,7 +163,10 @@ async function main(): Promise<void> {
   // User modules only where they may be asked for: plugin workers and the catalog ('all').
   const plugins = family === 'plugin' || family === 'all' ? await loadPlugins(process.env.HERMETIC_CONVERTERS_DIR) : { converters: [], errors: [] };
   const fam = await importFamily(family as Family);
-  const reg = new ConverterRegistry(fam.converters, plugins.converters);
+  // A user plugin may predate a built-in of the same id (a hand-written 'pandoc'): reported, not fatal.
+  const taken = new Set(fam.converters.map((c) => c.manifest.id));
+  for (const c of plugins.converters.filter((p) => taken.has(p.manifest.id))) plugins.errors.push({ file: c.manifest.id, message: `converter id '${c.manifest.id}' is taken by a built-in converter; rename the plugin` });
+  const reg = new ConverterRegistry(fam.converters, plugins.converters.filter((p) => !taken.has(p.manifest.id)));
   const imports = mark();
   await fam.warm();
   await rehearse(family as Family, fam.converters);

@@ -87,7 +87,7 @@ export function renderSarif(report: AuditReport): SarifLog {
         ...report.waived.map((f) => result(f, f, chains)),
         ...report.notes.map((f) => result(f, null, chains)),
       ],
-      properties: { schemaVersion: report.schemaVersion, failOn: report.failOn, reachability: report.reachability, expiredWaivers: report.expiredWaivers, scope: report.scope, lockfile: report.lockfile, stats: report.stats, ok: report.ok, unusedWaivers: report.unusedWaivers },
+      properties: { schemaVersion: report.schemaVersion, failOn: report.failOn, reachability: report.reachability, expiredWaivers: report.expiredWaivers, scope: report.scope, lockfile: report.lockfile, stats: report.stats, ok: report.ok, unusedWaivers: report.unusedWaivers, ...(report.systemTools ? { systemTools: report.systemTools } : {}) },
     }],
   };
 }

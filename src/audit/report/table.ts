@@ -98,6 +98,15 @@ export function renderTable(report: AuditReport, opts: { verbose?: boolean; allo
     out.push('');
   }
 
+  if (report.systemTools) {
+    out.push('System tools (programs the office/system converters run, only inside the jail; not npm packages, not scanned):');
+    for (const t of report.systemTools) {
+      out.push(`  ${t.name.padEnd(14)} ${t.available ? (t.version ?? 'version unknown').padEnd(28) : 'NOT AVAILABLE'.padEnd(28)} ${t.available ? t.path ?? '' : t.reason}`);
+      out.push(`  ${''.padEnd(14)} apt: ${t.apt.join(' ')}`);
+    }
+    out.push('');
+  }
+
   const list = (status: string): string => report.unusedWaivers.filter((w) => w.status === status).map((w) => `#${w.index} ${w.package} ${w.rule}`).join('; ');
   const stale = list('stale');
   if (stale) out.push(`STALE waivers (package audited, waiver matched nothing — remove or fix them): ${stale}`, '');

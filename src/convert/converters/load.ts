@@ -12,14 +12,17 @@ import { pairsOf } from '../registry.js';
 type FamilyModule = { warm?: (pairs?: readonly string[]) => Promise<void> } & Record<string, unknown>;
 type BuiltinFamily = Exclude<Family, 'plugin' | 'all'>;
 
-const LOADERS: Record<BuiltinFamily, () => Promise<{ mod: FamilyModule; converter: Converter }>> = {
-  image: async () => { const m = await import('./image.js'); return { mod: m, converter: m.imageConverter as unknown as Converter }; },
-  document: async () => { const m = await import('./document.js'); return { mod: m, converter: m.documentConverter as unknown as Converter }; },
-  data: async () => { const m = await import('./data.js'); return { mod: m, converter: m.dataConverter as unknown as Converter }; },
-  spreadsheet: async () => { const m = await import('./spreadsheet.js'); return { mod: m, converter: m.spreadsheetConverter as unknown as Converter }; },
-  pdf: async () => { const m = await import('./pdf.js'); return { mod: m, converter: m.pdfConverter as unknown as Converter }; },
+const LOADERS: Record<BuiltinFamily, () => Promise<{ mod: FamilyModule; converters: Converter[] }>> = {
+  image: async () => { const m = await import('./image.js'); return { mod: m, converters: [m.imageConverter as unknown as Converter] }; },
+  document: async () => { const m = await import('./document.js'); return { mod: m, converters: [m.documentConverter as unknown as Converter] }; },
+  data: async () => { const m = await import('./data.js'); return { mod: m, converters: [m.dataConverter as unknown as Converter] }; },
+  spreadsheet: async () => { const m = await import('./spreadsheet.js'); return { mod: m, converters: [m.spreadsheetConverter as unknown as Converter] }; },
+  pdf: async () => { const m = await import('./pdf.js'); return { mod: m, converters: [m.pdfConverter as unknown as Converter] }; },
   // Imported by a worker: its OCR engine serves every image of the worker's one job.
-  ocr: async () => { const m = await import('./ocr.js'); m.keepEngineBetweenImages(); return { mod: m, converter: m.ocrConverter as unknown as Converter }; },
+  ocr: async () => { const m = await import('./ocr.js'); m.keepEngineBetweenImages(); return { mod: m, converters: [m.ocrConverter as unknown as Converter] }; },
+  // System programs (system/): an office worker pre-starts LibreOffice as its warm-up.
+  office: async () => { const m = await import('./system/index.js'); return { mod: { warm: m.warmOffice }, converters: [...m.OFFICE_CONVERTERS] }; },
+  system: async () => { const m = await import('./system/index.js'); return { mod: {}, converters: [...m.SYSTEM_CONVERTERS] }; },
 };
 
 /** Families whose converters run sharp (libvips). */
@@ -79,7 +82,8 @@ const FAMILY_REHEARSAL: Partial<Record<Family, string>> = {
 /** Run the family's rehearsals (for its recent pairs) through detection and its converter; results are thrown away. */
 export async function rehearse(family: Family, converters: readonly Converter[]): Promise<void> {
   const c = converters[0];
-  if (!c || family === 'all' || family === 'plugin') return;
+  // No rehearsal for the system families (their programs start per job; LibreOffice at warm-up).
+  if (!c || family === 'all' || family === 'plugin' || family === 'office' || family === 'system') return;
   const pairs = pairsOf(c);
   const fits = (k: string): boolean => { const r = REHEARSALS[k]; return !!r && pairs.some(([a, b]) => a === r.from && b === r.to); };
   const keys = warmPairs(family).filter(fits);
@@ -117,11 +121,11 @@ export interface LoadedFamily {
 export async function importFamily(family: Family): Promise<LoadedFamily> {
   if (family === 'plugin') return { converters: [], warm: async () => {} };
   const names = family === 'all' ? (Object.keys(LOADERS) as BuiltinFamily[]) : [family];
-  const loaded: { mod: FamilyModule; converter: Converter }[] = [];
+  const loaded: { mod: FamilyModule; converters: Converter[] }[] = [];
   for (const n of names) loaded.push(await LOADERS[n]());
   if (USES_SHARP.has(family)) await configureSharp();
   return {
-    converters: loaded.map((l) => l.converter),
+    converters: loaded.flatMap((l) => l.converters),
     warm: async () => { if (family !== 'all') for (const l of loaded) await l.mod.warm?.(warmPairs(family)); },
   };
 }
