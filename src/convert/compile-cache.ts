@@ -4,7 +4,7 @@
 //
 // Trust: a code cache is code. Workers only ever READ it; it is written by one builder worker
 // that imports and rehearses every built-in family and never sees a job, into a temporary
-// folder that is renamed into place when the builder is done and then made read-only. A worker
+// folder that is renamed into place when the builder is done; its files are then made read-only. A worker
 // that converts a hostile file must not be able to poison what later jobs' workers run, so the
 // cache is handed to a worker only where the kernel makes it read-only for it: Landlock in
 // force (its write grant is out/ alone). Node's permission model refuses to use a compile cache
@@ -34,6 +34,11 @@ function ownDir(dir: string): boolean {
   } catch { return false; }
 }
 
+/**
+ * Files 0400; folders stay 0700. Sealing the folders too (0500) kept the user's own `rm -rf` of
+ * the data dir from working (EACCES on every file inside) and added nothing: what keeps a worker
+ * from writing here is Landlock, without which no worker gets the cache at all.
+ */
 function makeReadOnly(dir: string): void {
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
@@ -41,11 +46,11 @@ function makeReadOnly(dir: string): void {
     if (st.isDirectory()) makeReadOnly(p);
     else if (st.isFile()) chmodSync(p, 0o400);
   }
-  chmodSync(dir, 0o500);
+  chmodSync(dir, 0o700);
 }
 
 function removeTree(dir: string): void {
-  // Folders were sealed 0500: reopen them so their files can be unlinked.
+  // Caches of earlier versions sealed their folders 0500: reopen them so their files can be unlinked.
   const open = (d: string): void => {
     try { chmodSync(d, 0o700); } catch { return; }
     for (const name of readdirSync(d)) { const p = join(d, name); try { if (lstatSync(p).isDirectory()) open(p); } catch {} }
