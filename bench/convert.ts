@@ -172,11 +172,11 @@ if (sections.has('2')) {
 }
 
 // 3. Spawn CPU ----------------------------------------------------------------------------------
-if (sections.has('3')) {
+if (sections.has('3') && !meter) console.log(`\n3. CPU per worker spawn: skipped — it is measured in a cgroup, and ${(opened as { unavailable: string }).unavailable}`);
+if (sections.has('3') && meter) {
   const k = Number(values.spawns);
   const families: Family[] = ['data', 'document', 'image'];
   console.log(`\n3. CPU per worker spawn (jailed; median of ${k}; total = a cgroup holding this process and all it starts: helper, Node, the pool's own work):`);
-  if (!meter) throw new Error('section 3 needs the cgroup CPU meter (run as root on cgroup v2)');
   meter.joinSelf();
   const childCpuMs = (): number => meter.ms();
   /** Jail + `cmd`, run to its end, `k` times: median CPU ms. */

@@ -9,7 +9,7 @@ import { SYSTEM_TOOLS, toolSpec } from './system-tools.js';
 /**
  * 'office' (LibreOffice) and 'system' (pandoc, ImageMagick, qpdf, native tesseract) run a
  * program found on the machine, as the jailed worker's child: they get child processes and a
- * private tmp/ folder (service.ts: familySpawn). LibreOffice has a family of its own because its
+ * private scratch/ folder (spawn-options.ts). LibreOffice has a family of its own because its
  * warm worker pre-starts the office (seconds of CPU and ~150 MiB) — kept only where demand is.
  */
 export const BUILTIN_FAMILIES = ['image', 'document', 'data', 'spreadsheet', 'pdf', 'ocr', 'office', 'system'] as const;

@@ -19,7 +19,7 @@ import { ConvertError } from './errors.js';
 import { toFormatId, formatOfName, type FormatId } from './formats.js';
 import { familyFor, systemToolFor, type Family } from './families.js';
 import { supports, unavailableReason, type ConverterInfo } from './catalog.js';
-import { encodeTools, pairAvailability, systemTools, SYSTEM_TOOLS, SYSTEM_TOOLS_ENV, type SystemToolsReport } from './system-tools.js';
+import { encodeTools, pairAvailability, systemTools, SYSTEM_TOOLS_ENV, toolSpec, type SystemToolsReport } from './system-tools.js';
 import { safeFileName } from './guards/names.js';
 import { LIMITS } from './limits.js';
 import { BoundedQueue } from './queue.js';
@@ -33,8 +33,6 @@ import { fileAsJob, finalStatus, snapshot, summarize, type FileTask, type Job, t
 import { rmSync, writeFileSync } from 'node:fs';
 
 export type { JobView, FileView, ProcessId } from './job.js';
-
-const SYSTEM_TOOL_BY_ID = new Map(SYSTEM_TOOLS.map((t) => [t.id as string, t]));
 
 /** Decision from the verify module: may conversions run at the current strictness? */
 export type CanConvert = () => { ok: boolean; code?: string; message?: string };
@@ -234,7 +232,7 @@ export class ConvertService implements LaneHost {
   /** A system tool known to be missing is UNAVAILABLE now (with the install hint), not after a worker started. */
   private assertToolFor(family: Family, from: FormatId | null, to: FormatId, converter?: string | null): void {
     if ((family !== 'office' && family !== 'system') || !from || !this.toolsKnown) return;
-    const spec = converter ? SYSTEM_TOOL_BY_ID.get(converter) : systemToolFor(from, to, this.toolAvailable);
+    const spec = converter ? toolSpec(converter) : systemToolFor(from, to, this.toolAvailable);
     if (!spec || !spec.pairs.some((p) => p.from === from && p.to === to)) return; // the worker says NO_CONVERTER
     const r = pairAvailability(spec, this.toolsKnown.tools.find((t) => t.id === spec.id), from, to);
     if (!r.ok) throw new ConvertError('UNAVAILABLE', `${from} to ${to} needs ${spec.name}, which is not available here: ${r.reason}`, { converter: spec.id });
@@ -353,10 +351,13 @@ export class ConvertService implements LaneHost {
       }
     }
     const names = req.files.map((f) => (f.name ? safeFileName(f.name) : null)); // refuses unsafe names up front
-    const routeOf = (f: JobInput, i: number): FormatId | null => declared(f) ?? formatOfName(names[i] ?? null);
-    req.files.forEach((f, i) => {
-      const from = routeOf(f, i);
-      this.assertToolFor(familyFor(from, to, req.converter, this.toolAvailable), from, to, req.converter);
+    // Each file's route: its declared format, else its name's extension; a system tool known to
+    // be missing refuses the request here, before anything is written.
+    const routes = req.files.map((f, i) => {
+      const from = declared(f) ?? formatOfName(names[i] ?? null);
+      const family = familyFor(from, to, req.converter, this.toolAvailable);
+      this.assertToolFor(family, from, to, req.converter);
+      return { from, family };
     });
     const mustWait = this.lanesBusy >= this.poolSize || this.queue.length > 0;
     if (mustWait) this.queue.assertRoom(this.retryAfter());
@@ -387,11 +388,11 @@ export class ConvertService implements LaneHost {
     const id = randomUUID();
     const queuedAt = new Date().toISOString();
     const fileOf = (i: number, srcs: InputSource[], hints: FileTask['hints'], bytes: number): FileTask => {
-      const fromId = toFormatId(hints[0]?.from ?? null) ?? formatOfName(hints[0]?.name ?? null);
+      const { from: fromId, family } = routes[i]!;
       return {
         view: {
           id: req.combine || req.files.length === 1 ? id : randomUUID(), index: i, name: names[i] ?? null, status: 'queued', bytes,
-          outputBytes: null, converter: null, from: toFormatId(hints[0]?.from ?? null), family: familyFor(fromId, to, req.converter, this.toolAvailable),
+          outputBytes: null, converter: null, from: toFormatId(hints[0]?.from ?? null), family,
           startedAt: null, finishedAt: null, durationMs: null, error: null, result: null, info: null, warnings: [], worker: null,
         },
         sources: srcs, hints, resultPath: null, expiry: null, cancelRequested: false, retried: false, pair: `${fromId ?? '?'}:${to}`,

@@ -1,5 +1,5 @@
 // Office documents through LibreOffice, driven by native/office.c as the jailed worker's child.
-// Per job: a fresh user profile in the job's private tmp/ (macros off, links from untrusted
+// Per job: a fresh user profile in the worker's private scratch/ (macros off, links from untrusted
 // documents blocked, links never updated, Java off). Text documents and presentations go through
 // LibreOfficeKit, started when the worker warms up — before any job — so the job pays only
 // load + save. Spreadsheets go through LibreOffice's own command-line conversion in the same

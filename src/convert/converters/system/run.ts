@@ -1,7 +1,7 @@
 // Worker side of the system converters: the tools detected at start-up (handed over in
 // HERMETIC_SYSTEM_TOOLS), each converter's availability, and running a program as the jailed
 // worker's child. The child inherits every kernel layer of the worker (network namespace,
-// seccomp, Landlock: writes only to out/ and the private tmp/); the tripwire's child_process
+// seccomp, Landlock: writes only to out/ and the private scratch/); the tripwire's child_process
 // hook still refuses network programs by name; the jail kills the whole tree when the job ends.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
@@ -29,7 +29,7 @@ export function setDetectedTools(list: readonly SystemToolInfo[]): void {
 /** The detected program of `id`; UNAVAILABLE (with the install hint) when it is not there. */
 export function toolOf(id: SystemToolId): SystemToolInfo & { path: string } {
   const spec = toolSpec(id)!;
-  // Only office/system workers may start programs (and have a private tmp/). A job whose input
+  // Only office/system workers may start programs (and have a private scratch/). A job whose input
   // format was not declared lands in an 'all' worker, which can list these converters but not run them.
   const family = process.env.HERMETIC_WORKER_FAMILY;
   if (family !== undefined && family !== spec.family) {
@@ -55,7 +55,7 @@ export function systemManifest(id: SystemToolId): Pick<ConverterManifest, 'id' |
   };
 }
 
-/** The worker's private scratch folder (the job folder's tmp/), or a temp folder in tests. */
+/** The worker's private scratch folder (the worker folder's scratch/, HERMETIC_WORKER_TMP), or a temp folder in tests. */
 export function scratchDir(prefix: string): string {
   return mkdtempSync(join(process.env.HERMETIC_WORKER_TMP ?? tmpdir(), `${prefix}-`));
 }
