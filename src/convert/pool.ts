@@ -134,6 +134,8 @@ export interface PoolStats {
   compileCache: { state: string; reason: string };
   /** Refill spawns held back while a conversion ran. */
   deferredSpawns: number;
+  /** The compile-cache builder's process, alive now: 0 or 1 (a worker process that never serves a job). */
+  building: number;
 }
 
 interface Slot {
@@ -257,6 +259,7 @@ export class WarmPool {
       spawnFailures: this.spawnFailures, lastSpawnError: this.lastSpawnError?.message ?? null,
       averageWarmMs: this.spawned ? Math.round(this.warmTotalMs / this.spawned) : null,
       families, compileCache: { state: this.cache.state, reason: this.cache.reason }, deferredSpawns: this.deferredSpawns,
+      building: this.building ? 1 : 0,
     };
   }
 
@@ -347,7 +350,8 @@ export class WarmPool {
     if (!dir) return;
     this.building = true;
     void this.spawnOne({ kind: 'build-cache', dir }).then(
-      (w) => { this.cache.endBuild(dir, true); void w.dispose(); },
+      // `building` covers the builder's process until it is gone, not only until its cache is.
+      async (w) => { this.cache.endBuild(dir, true); await w.dispose(); },
       (e: unknown) => { this.cache.endBuild(dir, false, `the builder failed: ${(e as Error).message}`); },
     ).finally(() => { this.building = false; });
   }
