@@ -4,21 +4,24 @@
 //      writing the same files, with the better of its two thread settings). Goal ≥ 0.9×.
 //   2. latency: a 10 KB Markdown → HTML through POST /api/convert with a warm worker ready vs the
 //      same conversion in-process (p50, p95, overhead); and back-to-back (each request waits for
-//      nothing but its own worker). Goals: overhead p50 ≤ 30 ms, p95 ≤ 60 ms; back-to-back p50 ≤ 2×.
+//      nothing but its own worker). The client is a process of its own (http-client.ts); the
+//      figures with a client inside the server's process are printed beside them. Goals: overhead p50 ≤ 30 ms, p95 ≤ 60 ms; back-to-back p50 ≤ 2×.
 //   3. spawn CPU: where a worker's start-up CPU goes (jail helper, Node, tripwire, imports,
 //      warm-up), per family, before (the worker of --before DIR, e.g. a checkout of main) and
-//      after, with and without the compile cache.
+//      after, step by step: the modules one by one, the bundle (scripts/bundle.mjs), + the compile cache.
 //   4. OCR: seconds per A4 page at 150 dpi in a warm OCR worker, and its peak memory.
 //   npx tsc -p tsconfig.json && node dist/bench/convert.js [--images 50,200] [--size 1600x1200]
 //        [--requests 30] [--spawns 5] [--before /path/to/old/checkout] [--sections 1,2,3,4]
 import { mkdtempSync, rmSync, readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { fork, spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { openCpuMeter, type CpuMeter } from './cpu-meter.js';
-import { spawn as jailSpawn, probe, type JailHandle } from '../src/isolation/jail/index.js';
+import { spawn as jailSpawn, probe, tripwireRegisterPath, type JailHandle } from '../src/isolation/jail/index.js';
+import { tripwireArgs } from '../src/isolation/jail/node-args.js';
+import { pathToFileURL } from 'node:url';
 import { ConvertService, WarmPool, type ConvertServiceOptions, type ConvertRequest, type FormatId, type JailSpawn } from '../src/convert/index.js';
 import { BUILTIN_CONVERTERS } from '../src/convert/converters/index.js';
 import { ConverterRegistry } from '../src/convert/registry.js';
@@ -135,7 +138,8 @@ if (sections.has('2')) {
   const n = Number(values.requests);
   const base: number[] = [];
   for (let i = 0; i < n; i++) { const t = performance.now(); await inProcess({ data: body, name: 'b.md', to: 'html' }); base.push(performance.now() - t); }
-  const config = loadConfig({ env: {}, flags: { dataDir: join(dataDir, 'api'), port: 0, poolSize: cores, logLevel: 'silent' } });
+  // Four series of requests in a minute: more than the default rate limit allows one client.
+  const config = loadConfig({ env: { HERMETIC_RATE_LIMIT_MAX: '10000' }, flags: { dataDir: join(dataDir, 'api'), port: 0, poolSize: cores, logLevel: 'silent' } });
   const s = await startServer(config, {
     logger: createLogger({ ...config, logLevel: 'silent' }), runtimeFile: false,
     setup: (ctx) => { const svc = new ConvertService({ config, spawn: jailSpawn, store: ctx.store }); svc.start(); ctx.jobs = svc; return () => svc.close(); },
@@ -152,15 +156,28 @@ if (sections.has('2')) {
   // Let start-up settle (the warm stock, the compile cache builder) before measuring.
   await until(() => docReady() >= 1 && svc.stats().pool.starting === 0 && svc.stats().pool.compileCache.state !== 'building');
   for (let i = 0; i < 3; i++) { await post(); await until(() => docReady() >= 1 && svc.stats().pool.starting === 0); }
-  const warm: number[] = [];
-  for (let i = 0; i < n; i++) {
+  // The client in a process of its own (http-client.ts), as a user's curl or browser is.
+  const client = fork(join(packageRoot, 'dist', 'bench', 'http-client.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const remote = (count: number): Promise<number[]> => new Promise((resolve, reject) => {
+    client.once('message', (m: { ms: number[] }) => resolve(m.ms));
+    client.once('exit', (code) => reject(new Error(`the bench's HTTP client exited (${code})`)));
+    client.send({ url: `${s.url}api/convert?to=html&name=b.md`, token: s.ctx.token, body: body.toString('base64'), count });
+  });
+  const quiet = async (): Promise<void> => {
     // A warm worker ready and nothing else starting: the latency of the request alone.
     await until(() => docReady() >= 1 && svc.stats().pool.starting === 0);
     await new Promise((r) => setTimeout(r, 50));
-    warm.push(await post());
+  };
+  const warm: number[] = [];
+  const warmHere: number[] = [];
+  for (let i = 0; i < n; i++) {
+    await quiet(); warm.push(...(await remote(1)));
+    await quiet(); warmHere.push(await post());
   }
-  const burst: number[] = [];
-  for (let i = 0; i < n; i++) burst.push(await post());
+  const burst = await remote(n);
+  const burstHere: number[] = [];
+  for (let i = 0; i < n; i++) burstHere.push(await post());
+  client.disconnect();
   const st = svc.stats().pool;
   await s.close();
   const p50 = pct(warm, 0.5);
@@ -168,6 +185,7 @@ if (sections.has('2')) {
   console.log(`   in-process (warm process)   p50 ${ms(pct(base, 0.5))}  p95 ${ms(pct(base, 0.95))}`);
   console.log(`   POST /api/convert, a warm worker ready   p50 ${ms(p50)}  p95 ${ms(pct(warm, 0.95))}  → overhead p50 ${ms(p50 - pct(base, 0.5))} (goal ≤ 30), p95 ${ms(pct(warm, 0.95) - pct(base, 0.95))} (goal ≤ 60)`);
   console.log(`   POST /api/convert back-to-back           p50 ${ms(pct(burst, 0.5))}  p95 ${ms(pct(burst, 0.95))}  → ${(pct(burst, 0.5) / p50).toFixed(2)}× the warm p50 (goal ≤ 2×)`);
+  console.log(`   (the same with the client inside the server's process, waiting behind its event loop: warm p50 ${ms(pct(warmHere, 0.5))} p95 ${ms(pct(warmHere, 0.95))}; back-to-back p50 ${ms(pct(burstHere, 0.5))} p95 ${ms(pct(burstHere, 0.95))})`);
   console.log(`   document workers spawned ${st.families.document?.spawned}, average warm-up ${st.families.document?.averageWarmMs} ms; refills held back while serving: ${st.deferredSpawns}; compile cache: ${st.compileCache.state}`);
 }
 
@@ -193,7 +211,9 @@ if (sections.has('3') && meter) {
   const helper = await jailed('/bin/true', [], false);
   const nodeBare = await jailed(process.execPath, ['-e', '0'], false);
   const nodeTrip = await jailed(process.execPath, ['-e', '0'], true);
-  console.log(`   jail helper alone (/bin/true) ${helper.toFixed(0)} ms | + Node (node -e 0) ${nodeBare.toFixed(0)} ms | + tripwire preload ${nodeTrip.toFixed(0)} ms`);
+  // The tripwire as modules (what a worker preloaded before the bundle), given by hand.
+  const tripModules = await jailed(process.execPath, ['--import', pathToFileURL(tripwireRegisterPath).href, '-e', '0'], false);
+  console.log(`   jail helper alone (/bin/true) ${helper.toFixed(0)} ms | + Node (node -e 0) ${nodeBare.toFixed(0)} ms | + tripwire preload ${nodeTrip.toFixed(0)} ms (${tripwireArgs()?.[1]?.endsWith('.mjs') ? 'bundled' : 'modules'}; as modules ${tripModules.toFixed(0)} ms)`);
   /** Spawn `k` workers of `family` with these pool options, each to ready, then killed: CPU each. */
   const workers = async (family: Family, label: string, over: Partial<ConstructorParameters<typeof WarmPool>[0]>): Promise<{ cpu: number; timing: string }> => {
     const root = mkdtempSync(join(dataDir, 'pool-'));
@@ -222,12 +242,17 @@ if (sections.has('3') && meter) {
   await builder.close();
   const before = values.before ? join(values.before, 'dist', 'src', 'convert', 'worker.js') : null;
   if (before && !existsSync(before)) throw new Error(`--before: ${before} not found (build that checkout first)`);
+  const bundled = new WarmPool({ size: 1, spawn: jailSpawn, jobsRoot: dataDir, memoryMb: 512, replenish: false, prewarm: [] }).stats().workerScript;
+  console.log(`   worker script: ${bundled.kind} (${bundled.reason})`);
+  const gain = (a: number, b: number): string => `${((1 - b / a) * 100).toFixed(0)}%`;
   for (const f of families) {
     const old = before ? await workers(f, 'before', { workerScript: before, readRoots: [packageRoot, values.before!], compileCache: false }) : null;
-    const noCache = await workers(f, 'after, no cache', { compileCache: false });
-    const cached = await workers(f, 'after', {});
-    const gain = (a: number, b: number): string => `${((1 - b / a) * 100).toFixed(0)}%`;
-    console.log(`   ${f.padEnd(9)} ${old ? `before ${old.cpu.toFixed(0)} ms | ` : ''}after, no cache ${noCache.cpu.toFixed(0)} ms${noCache.timing} | + compile cache ${cached.cpu.toFixed(0)} ms${cached.timing}${old ? ` → ${gain(old.cpu, cached.cpu)} less than before (code ${gain(old.cpu, noCache.cpu)}, cache ${gain(noCache.cpu, cached.cpu)})` : ''}`);
+    const modules = await workers(f, 'modules', { compileCache: false, bundle: false });
+    const bundle = await workers(f, 'bundle', { compileCache: false });
+    const cached = await workers(f, 'bundle + cache', {});
+    console.log(`   ${f.padEnd(9)} ${old ? `before ${old.cpu.toFixed(0)} ms | ` : ''}modules ${modules.cpu.toFixed(0)} ms${modules.timing}`);
+    console.log(`   ${''.padEnd(9)} bundled ${bundle.cpu.toFixed(0)} ms${bundle.timing} | + compile cache ${cached.cpu.toFixed(0)} ms${cached.timing}`);
+    console.log(`   ${''.padEnd(9)} ${old ? `→ ${gain(old.cpu, cached.cpu)} less than before (steps: ` : '(steps: '}${old ? `before → modules ${gain(old.cpu, modules.cpu)}, ` : ''}bundle ${gain(modules.cpu, bundle.cpu)}, compile cache ${gain(bundle.cpu, cached.cpu)})`);
   }
   meter.leave();
 }

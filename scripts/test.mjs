@@ -38,6 +38,8 @@ console.log('» type-check + build (tsc, strict)');
 run(bin('tsc'), ['-p', 'tsconfig.json']);
 // The browser tests (test/e2e): the same build, plus the DOM's types their page-side code needs.
 run(bin('tsc'), ['-p', 'test/e2e/tsconfig.json']);
+// The bundled tripwire and worker (scripts/bundle.mjs): what a worker runs, so what the tests test.
+run(process.execPath, [join(root, 'scripts', 'bundle.mjs')]);
 
 function walk(dir, out = []) {
   if (!existsSync(dir)) return out;

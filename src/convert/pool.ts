@@ -10,8 +10,7 @@
 // Spawn failures are not hidden: waiting jobs fail with the reason
 // (ISOLATION_INSUFFICIENT when the jail refused a required layer).
 import { EventEmitter } from 'node:events';
-import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { cpus, setPriority } from 'node:os';
 import { probe, type JailHandle, type JailSpawnOptions, type LayerName, type LayerState } from '../isolation/jail/index.js';
@@ -25,6 +24,8 @@ import { COMMON_FAMILIES, FAMILIES, type Family } from './families.js';
 import { spawnOptionsFor } from './spawn-options.js';
 import { nodeBaselineBytes } from './node-baseline.js';
 import { BUILD_TIMEOUT_MS, CompileCache } from './compile-cache.js';
+import { bundledFamily, MODULES_WORKER, workerBundle } from './worker-script.js';
+import type { BundleState } from '../bundles.js';
 
 /** jail.spawn (or anything with its contract). */
 export type JailSpawn = (cmd: string, args: string[], opts: JailSpawnOptions) => JailHandle | Promise<JailHandle>;
@@ -65,6 +66,8 @@ export interface PoolOptions {
   readyTimeoutMs?: number;
   nodePath?: string;
   workerScript?: string;
+  /** Built-in families run the bundled worker when it is built and current (default true; worker-script.ts). */
+  bundle?: boolean;
   /** Folders workers may read besides their in/ (the package root with node_modules). */
   readRoots?: string[];
   /** Spawn a replacement when a worker is taken (default true; the one-shot CLI turns it off). */
@@ -118,8 +121,6 @@ export interface WarmWorker {
   readonly exited: boolean;
 }
 
-const here = dirname(fileURLToPath(import.meta.url));
-
 export interface PoolStats {
   size: number;
   ready: number;
@@ -136,6 +137,8 @@ export interface PoolStats {
   deferredSpawns: number;
   /** The compile-cache builder's process, alive now: 0 or 1 (a worker process that never serves a job). */
   building: number;
+  /** What built-in families' workers run: the bundle, or the modules one by one (and why). */
+  workerScript: { kind: 'bundle' | 'modules'; reason: string };
 }
 
 interface Slot {
@@ -172,16 +175,26 @@ export class WarmPool {
   private readonly cache: CompileCache;
   private building = false;
   private readonly script: string;
+  /** The bundled worker for built-in families (src/bundles.ts), or why there is none. */
+  private readonly bundle: BundleState;
   private readonly nodePath: string;
 
   constructor(private readonly opts: PoolOptions) {
-    this.script = opts.workerScript ?? join(here, 'worker.js');
+    this.script = opts.workerScript ?? MODULES_WORKER;
+    // A pool given its own script (a test, the bench's "before") runs that script for every family.
+    this.bundle = opts.workerScript ? { unavailable: 'a worker script was given' } : opts.bundle === false ? { unavailable: 'turned off' } : workerBundle();
     this.nodePath = opts.nodePath ?? process.execPath;
     // Only where Landlock can keep it read-only for workers (checked again for each worker).
     const landlock = probe().layers.landlock;
     const off = opts.compileCache === false || opts.tripwire === false ? 'turned off' : !opts.dataDir ? 'no data dir' : !landlock.available ? `Landlock is not available (${landlock.reason}): the cache would be writable by workers` : null;
-    this.cache = new CompileCache(opts.dataDir ?? '', this.nodePath, this.script, off === null, off ?? '');
+    // The builder rehearses every built-in family in the script they run: the bundle, if any.
+    this.cache = new CompileCache(opts.dataDir ?? '', this.nodePath, this.scriptFor('image'), off === null, off ?? '');
     void nodeBaselineBytes(this.nodePath, [`--max-old-space-size=${opts.memoryMb}`]);
+  }
+
+  /** The script a worker of `family` runs. */
+  private scriptFor(family: Family): string {
+    return 'script' in this.bundle && bundledFamily(family) ? this.bundle.script : this.script;
   }
 
   private slot(f: Family): Slot {
@@ -260,6 +273,7 @@ export class WarmPool {
       averageWarmMs: this.spawned ? Math.round(this.warmTotalMs / this.spawned) : null,
       families, compileCache: { state: this.cache.state, reason: this.cache.reason }, deferredSpawns: this.deferredSpawns,
       building: this.building ? 1 : 0,
+      workerScript: 'script' in this.bundle ? { kind: 'bundle', reason: 'built and current' } : { kind: 'modules', reason: this.bundle.unavailable },
     };
   }
 
@@ -396,7 +410,7 @@ export class WarmPool {
     const rlimitBytes = o.rlimitBytes ?? (await nodeBaselineBytes(this.nodePath, [heapArg])) + (o.memoryMb + (fo.nativeHeadroomMb ?? NATIVE_HEADROOM_MB)) * 1024 * 1024;
     let handle: JailHandle;
     try {
-      handle = await o.spawn(this.nodePath, [heapArg, this.script], {
+      handle = await o.spawn(this.nodePath, [heapArg, mode.kind === 'build-cache' ? this.scriptFor('image') : this.scriptFor(family)], {
         cwd: folder.root,
         env,
         stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

@@ -143,6 +143,8 @@ export class ConvertService implements LaneHost {
   private readonly outcomes: Record<string, number> = {};
   private readonly root: string;
   private readonly poolSize: number;
+  /** Cores conversions may fill before refills of the warm stock wait (one is left for them on 2 or more; os.cpus() reads /proc each call, so once). */
+  private readonly conversionCores = Math.max(1, cpus().length - 1);
   private readonly budget: ByteBudget;
   private avgRunMs = 2000;
   private closingNow = false;
@@ -195,7 +197,7 @@ export class ConvertService implements LaneHost {
       replenish: o.replenish ?? true,
       // Refills wait while conversions hold every core but one (that one is the server's):
       // on 2 CPUs, while any job is being served (see PoolOptions.busy).
-      busy: () => this.lanesBusy >= Math.max(1, cpus().length - 1),
+      busy: () => this.lanesBusy >= this.conversionCores,
       dataDir: o.config.dataDir,
       ...(o.compileCache === false ? { compileCache: false } : {}),
       ...(o.buildCompileCache === false ? { buildCompileCache: false } : {}),
@@ -576,8 +578,10 @@ export class ConvertService implements LaneHost {
     this.maybeFinish(job);
     this.dropDirIfDone(job);
     this.pump();
-    // A core is free again: refills of the warm stock may start now.
-    if (this.lanesBusy < Math.max(1, cpus().length - 1)) this.pool.idle();
+    // A core is free again: refills of the warm stock may start now — on the next turn of the
+    // event loop, once the job's waiters have run: a spawn's synchronous part (folders, fork)
+    // would otherwise come before the result is written to its client (bench/convert.js §2).
+    if (this.lanesBusy < this.conversionCores) setImmediate(() => { if (!this.closingNow && this.lanesBusy < this.conversionCores) this.pool.idle(); });
   }
 
   /** Give free lanes out: first to waiting jobs (FIFO), then to running jobs with files nobody took. */

@@ -155,7 +155,8 @@ async function main(): Promise<void> {
   if (process.env.HERMETIC_WORKER_MODE === 'build-cache') { await buildCache(); return; }
   const family = process.env.HERMETIC_WORKER_FAMILY ?? 'all';
   if (!isFamily(family)) throw new Error(`unknown worker family '${family}'`);
-  if (family !== 'plugin' && family !== 'all') leanZodLocales();
+  // The bundle (dist/bundle/worker, an .mjs) has zod's English locale alone built in.
+  if (family !== 'plugin' && family !== 'all' && !import.meta.url.endsWith('.mjs')) leanZodLocales();
   const [E, { importFamily, rehearse }, { ConverterRegistry }, { loadPlugins }, { detectFormat }, fs, path] = await Promise.all([
     import('./errors.js'), import('./converters/load.js'), import('./registry.js'), import('./plugins.js'), import('./detect.js'),
     import('node:fs/promises'), import('node:path'),

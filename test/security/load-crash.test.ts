@@ -38,8 +38,9 @@ async function poolReady(s: Served, want: number, ms = 60_000): Promise<void> {
 /** Worker processes (the jailed Node converter entry) in a server's process tree. */
 function workerPids(serverPid: number): number[] {
   return processTree(serverPid).filter((p) => {
-    // The Node process itself, not the jail helper whose argv repeats the worker's command line.
-    try { const argv = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0'); return /node\d*$/.test(argv[0] ?? '') && argv.some((a) => /convert\/worker\.js$/.test(a)); } catch { return false; }
+    // The Node process itself, not the jail helper whose argv repeats the worker's command line;
+    // running the worker as tsc wrote it or bundled (src/bundles.ts).
+    try { const argv = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0'); return /node\d*$/.test(argv[0] ?? '') && argv.some((a) => /(convert\/worker\.js|bundle\/worker\/worker\.mjs)$/.test(a)); } catch { return false; }
   });
 }
 

@@ -3,6 +3,7 @@
 // of flat objects or of arrays).
 import Papa from 'papaparse';
 import { z } from 'zod';
+import { cjsNamespace } from './interop.js';
 import type { Converter } from '../types.js';
 import type { FormatId } from '../formats.js';
 import { ConvertError } from '../errors.js';
@@ -30,7 +31,7 @@ let TOML: typeof import('smol-toml') | null = null;
 
 /** Import the libraries these formats need (idempotent). */
 async function formatLibs(formats: readonly string[]): Promise<void> {
-  if (formats.includes('yaml')) YAML ??= await import('yaml');
+  if (formats.includes('yaml')) YAML ??= cjsNamespace(await import('yaml'), 'parse');
   if (formats.includes('toml')) TOML ??= await import('smol-toml');
 }
 

@@ -4,9 +4,17 @@ import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { packageRoot } from '../../version.js';
+import { shippedBundle } from '../../bundles.js';
 import type { JailSpawnOptions } from './types.js';
 
+/** The tripwire preload as tsc wrote it (its modules one by one). */
 export const tripwireRegisterPath = join(packageRoot, 'dist', 'src', 'isolation', 'tripwire', 'register.js');
+
+/** The preload a jailed Node gets: the bundled tripwire (one file, half the start-up CPU) while it is current, else the modules. */
+export function tripwirePreloadPath(): string {
+  const b = shippedBundle('tripwire');
+  return 'script' in b ? b.script : tripwireRegisterPath;
+}
 
 /** `node`, `node26`, `nodejs`, or the running binary. */
 export function looksLikeNode(command: string): boolean {
@@ -26,11 +34,14 @@ export function permissionArgs(perm: NonNullable<JailSpawnOptions['nodePermissio
 }
 
 export function tripwireArgs(): string[] | null {
-  if (!existsSync(tripwireRegisterPath)) return null;
-  return ['--import', pathToFileURL(tripwireRegisterPath).href];
+  const p = tripwirePreloadPath();
+  if (!existsSync(p)) return null;
+  return ['--import', pathToFileURL(p).href];
 }
 
 /** Folders a restricted fs-read grant must include for the tripwire preload to load. */
 export function tripwireReadPaths(): string[] {
-  return [dirname(dirname(tripwireRegisterPath))];
+  const p = tripwirePreloadPath();
+  // The modules import each other across dist/src/isolation; the bundle is one folder.
+  return [p === tripwireRegisterPath ? dirname(dirname(p)) : dirname(p)];
 }

@@ -2,11 +2,14 @@
 // `--import` of register.js (absolute file URL, so it works from any cwd and inside a jail).
 import { fileURLToPath } from 'node:url';
 
-/** file:// URL of register.js next to this file (dist/src/isolation/tripwire/register.js). */
-export const registerUrl: string = new URL('./register.js', import.meta.url).href;
+/**
+ * file:// URL of register.js next to this file (dist/src/isolation/tripwire/register.js), or of
+ * the bundled register.mjs when this code runs from it (dist/bundle/tripwire: src/bundles.ts).
+ */
+export const registerUrl: string = new URL(import.meta.url.endsWith('.mjs') ? './register.mjs' : './register.js', import.meta.url).href;
 export const registerPath: string = fileURLToPath(registerUrl);
 
-const REGISTER_SPECIFIER = /(^|[/\\])tripwire[/\\]register(\.js)?$|^hermetic\/tripwire\/register$/;
+const REGISTER_SPECIFIER = /(^|[/\\])tripwire[/\\]register(\.m?js)?$|^hermetic\/tripwire\/register$/;
 
 /** True when an argv/execArgv already preloads the tripwire. */
 export function hasTripwireImport(argv: readonly string[]): boolean {

@@ -226,7 +226,7 @@ test('tripwire: true preloads the tripwire register file in a Node child', { ski
   const { tripwireRegisterPath } = await import('../../../src/isolation/jail/index.js');
   if (!existsSync(tripwireRegisterPath)) { t.skip(`${tripwireRegisterPath} not built yet (tripwire module)`); return; }
   const h = await spawn(testNode, ['-e', 'console.log(process.execArgv.join(" "))'], { tripwire: true });
-  assert.match((await output(h)).stdout, /--import file:.*tripwire\/register\.js/);
+  assert.match((await output(h)).stdout, /--import file:.*tripwire\/register\.m?js/);
 });
 
 test('hermetic run: exit code passthrough, one human stderr line per attempt, recorded in the event store, or JSON lines to a file', { skip: !linux && 'Linux only', timeout: 60_000 }, async () => {

@@ -17,6 +17,7 @@ import { extOf, type FormatId } from '../../formats.js';
 import { LIMITS } from '../../limits.js';
 import { readResult, runTool, scratchDir, systemManifest, toolEnv, toolOf } from './run.js';
 import { sanitizeSvg, svgWarnings } from './svg.js';
+import { cjsNamespace } from '../interop.js';
 
 /** Explicit input/output coders. SVG: ImageMagick's own renderer (MSVG) — the `SVG` coder would first hand the file to an external program (inkscape, rsvg), which the policy forbids. */
 const CODER: Partial<Record<FormatId, string>> = { png: 'PNG', jpeg: 'JPEG', webp: 'WEBP', tiff: 'TIFF', gif: 'GIF', bmp: 'BMP', ico: 'ICO', heic: 'HEIC', svg: 'MSVG' };
@@ -59,7 +60,7 @@ function magickError(code: number | null, signal: string | null, stderr: string,
 }
 
 async function framesToPdf(files: string[]): Promise<Buffer> {
-  const { PDFDocument } = await import('pdf-lib');
+  const { PDFDocument } = cjsNamespace(await import('pdf-lib'), 'PDFDocument');
   const doc = await PDFDocument.create();
   for (const f of files) {
     const img = await doc.embedPng(readResult(f, 'ImageMagick'));

@@ -49,7 +49,9 @@ export function installEsmModuleHook(): EsmHookKind {
     const { port1, port2 } = new MessageChannel();
     port1.on('message', (m: P2PImportMessage) => { blockImport(m.pkg, m.parentURL); });
     port1.unref();
-    api.register(new URL('./esm-loader.js', import.meta.url).href, import.meta.url, { data: { port: port2 }, transferList: [port2] });
+    // Bundled (dist/bundle/tripwire/register.mjs), the loader sits beside it as esm-loader.mjs.
+    const loader = new URL(import.meta.url.endsWith('.mjs') ? './esm-loader.mjs' : './esm-loader.js', import.meta.url);
+    api.register(loader.href, import.meta.url, { data: { port: port2 }, transferList: [port2] });
     return 'register';
   }
   return null;

@@ -1,0 +1,20 @@
+// Which script a worker runs. Built-in families run the bundled worker (src/bundles.ts: the same
+// code in a few files, so a fresh worker spends about half the import CPU). Plugin and 'all'
+// workers run the modules as tsc wrote them, so a user's converter meets the package as it is
+// (its own `zod`, `instanceof` against our exports).
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { shippedBundle, type BundleState } from '../bundles.js';
+import type { Family } from './families.js';
+
+export const MODULES_WORKER = join(dirname(fileURLToPath(import.meta.url)), 'worker.js');
+
+/** The bundled worker, or why there is none. */
+export function workerBundle(): BundleState {
+  return shippedBundle('worker');
+}
+
+/** Families that run our code only: they may run the bundle. */
+export function bundledFamily(family: Family): boolean {
+  return family !== 'plugin' && family !== 'all';
+}
