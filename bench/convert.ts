@@ -158,9 +158,11 @@ if (sections.has('2')) {
   for (let i = 0; i < 3; i++) { await post(); await until(() => docReady() >= 1 && svc.stats().pool.starting === 0); }
   // The client in a process of its own (http-client.ts), as a user's curl or browser is.
   const client = fork(join(packageRoot, 'dist', 'bench', 'http-client.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  let clientGone: ((e: Error) => void) | null = null;
+  client.on('exit', (code) => clientGone?.(new Error(`the bench's HTTP client exited (${code})`)));
   const remote = (count: number): Promise<number[]> => new Promise((resolve, reject) => {
-    client.once('message', (m: { ms: number[] }) => resolve(m.ms));
-    client.once('exit', (code) => reject(new Error(`the bench's HTTP client exited (${code})`)));
+    clientGone = reject;
+    client.once('message', (m: { ms: number[] }) => { clientGone = null; resolve(m.ms); });
     client.send({ url: `${s.url}api/convert?to=html&name=b.md`, token: s.ctx.token, body: body.toString('base64'), count });
   });
   const quiet = async (): Promise<void> => {
