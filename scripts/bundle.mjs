@@ -11,8 +11,9 @@
 //   worker, tesseract.js's worker and language data) and native addons (sharp's .node).
 // - zod's 64-locale index is replaced by English alone (lean-imports.ts does the same with a
 //   resolve hook for the unbundled worker).
-// - inputs.json lists our own input files with a hash of each (not mtimes: npm pack resets them):
-//   a bundle whose inputs changed since is stale, and not used.
+// - inputs.json lists our own input files with a hash of each (not mtimes: npm pack resets them)
+//   and the version of every package inside: a bundle whose inputs changed since is stale, and
+//   not used.
 // - Source maps beside the worker's chunks: the tripwire names the package behind a blocked call
 //   from them (isolation/tripwire/attribution.ts), and only then reads them.
 import { createHash } from 'node:crypto';
@@ -65,6 +66,21 @@ const ownMapsOnly = {
   },
 };
 
+/**
+ * The packages whose code is inside a bundle, their folder (relative to the root) → version:
+ * an `npm update` without a rebuild leaves the bundle stale (src/bundles.ts), so no old copy of
+ * a package keeps running after its update.
+ */
+function packagesOf(inputPaths) {
+  const out = {};
+  for (const p of inputPaths) {
+    const m = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(p);
+    if (!m || out[m[1]]) continue;
+    out[m[1]] = JSON.parse(readFileSync(resolve(root, m[1], 'package.json'), 'utf8')).version;
+  }
+  return out;
+}
+
 const common = { outExtension: { '.js': '.mjs' }, bundle: true, format: 'esm', platform: 'node', target: 'node22.13', metafile: true, logLevel: 'warning' };
 
 const plans = [
@@ -101,7 +117,9 @@ for (const plan of plans) {
   const result = await esbuild.build({ ...common, ...plan.options, outdir });
   const own = Object.keys(result.metafile.inputs).map((p) => resolve(root, p)).filter((p) => p.startsWith(src + '/'));
   const inputs = Object.fromEntries(own.map((p) => [relative(root, p), createHash('sha256').update(readFileSync(p)).digest('hex')]));
-  writeFileSync(join(outdir, 'inputs.json'), JSON.stringify({ entry: plan.entry, inputs }, null, 1) + '\n');
+  const lockfile = join(root, 'node_modules', '.package-lock.json');
+  const lock = existsSync(lockfile) ? createHash('sha256').update(readFileSync(lockfile)).digest('hex') : null;
+  writeFileSync(join(outdir, 'inputs.json'), JSON.stringify({ entry: plan.entry, inputs, lockfile: lock, packages: packagesOf(Object.keys(result.metafile.inputs)) }, null, 1) + '\n');
   const files = Object.keys(result.metafile.outputs).filter((p) => p.endsWith('.mjs')).length;
   console.log(`» bundle ${plan.name}: ${files} file(s) from ${Object.keys(result.metafile.inputs).length} modules in ${((performance.now() - started) / 1000).toFixed(1)} s (dist/bundle/${plan.name})`);
 }

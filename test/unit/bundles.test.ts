@@ -27,7 +27,7 @@ function shippedMissing(): string | null {
   return why;
 }
 
-test('checkBundle: current → its entry; an input changed, gone, or no inputs.json → not used, and says why', () => {
+test('checkBundle: current → its entry; an input changed or gone, a bundled package updated, or no inputs.json → not used, and says why', () => {
   const root = mkdtempSync(join(tmpdir(), 'hermetic-bundle-'));
   try {
     const dir = join(root, 'dist', 'bundle', 'worker');
@@ -42,6 +42,27 @@ test('checkBundle: current → its entry; an input changed, gone, or no inputs.j
     assert.deepEqual(checkBundle(dir, root), { unavailable: 'stale: dist/src/a.js changed since it was bundled (npm run build)' });
     rmSync(join(root, 'dist', 'src', 'a.js'));
     assert.deepEqual(checkBundle(dir, root), { unavailable: 'stale: dist/src/a.js is gone since it was bundled (npm run build)' });
+    // A bundled package updated since (npm update without a rebuild): stale, unless npm's own
+    // record of node_modules is unchanged (then every package is as it was).
+    writeFileSync(join(root, 'dist', 'src', 'a.js'), 'export const a = 1;\n');
+    mkdirSync(join(root, 'node_modules', 'lib'), { recursive: true });
+    writeFileSync(join(root, 'node_modules', 'lib', 'package.json'), '{"version": "1.0.0"}');
+    writeFileSync(join(root, 'node_modules', '.package-lock.json'), '{"v": 1}');
+    const withPackages = (lockfile: string | null): void => writeFileSync(join(dir, 'inputs.json'), JSON.stringify({ entry: 'worker.mjs', inputs: { 'dist/src/a.js': sha('export const a = 1;\n') }, lockfile, packages: { 'node_modules/lib': '1.0.0' } }));
+    withPackages(sha('{"v": 1}'));
+    assert.deepEqual(checkBundle(dir, root), { script: join(dir, 'worker.mjs') });
+    writeFileSync(join(root, 'node_modules', 'lib', 'package.json'), '{"version": "1.0.1"}');
+    writeFileSync(join(root, 'node_modules', '.package-lock.json'), '{"v": 2}');
+    assert.deepEqual(checkBundle(dir, root), { unavailable: 'stale: node_modules/lib is 1.0.1 now, 1.0.0 in the bundle (npm run build)' });
+    // The lockfile changed but the bundled package did not (a dev dependency added): current.
+    writeFileSync(join(root, 'node_modules', 'lib', 'package.json'), '{"version": "1.0.0"}');
+    assert.deepEqual(checkBundle(dir, root), { script: join(dir, 'worker.mjs') });
+    // No lockfile (another package manager, or installed from a tarball): package by package.
+    rmSync(join(root, 'node_modules', '.package-lock.json'));
+    withPackages(null);
+    assert.deepEqual(checkBundle(dir, root), { script: join(dir, 'worker.mjs') });
+    rmSync(join(root, 'node_modules', 'lib'), { recursive: true });
+    assert.deepEqual(checkBundle(dir, root), { unavailable: 'stale: node_modules/lib is not there now, 1.0.0 in the bundle (npm run build)' });
     writeFileSync(join(dir, 'inputs.json'), '{"entry": 3}');
     assert.match((checkBundle(dir, root) as { unavailable: string }).unavailable, /not what scripts\/bundle\.mjs writes/);
   } finally { rmSync(root, { recursive: true, force: true }); }
