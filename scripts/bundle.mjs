@@ -23,6 +23,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 
+const sha256 = (path) => createHash('sha256').update(readFileSync(path)).digest('hex');
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const src = join(root, 'dist', 'src');
 const bundles = join(root, 'dist', 'bundle');
@@ -48,8 +49,6 @@ const englishOnlyZod = {
   },
 };
 
-// .mjs: an ES module by its name alone, so Node looks for no package.json above the bundle (a
-// jailed program's read grant may be this folder alone).
 /**
  * Our bundle's source map must point at the installed file a line came from (attribution.ts names
  * the package from that path). esbuild would otherwise follow each package's own source map,
@@ -81,6 +80,8 @@ function packagesOf(inputPaths) {
   return out;
 }
 
+// .mjs: an ES module by its name alone, so Node looks for no package.json above the bundle (a
+// jailed program's read grant may be this folder alone).
 const common = { outExtension: { '.js': '.mjs' }, bundle: true, format: 'esm', platform: 'node', target: 'node22.13', metafile: true, logLevel: 'warning' };
 
 const plans = [
@@ -116,9 +117,9 @@ for (const plan of plans) {
   mkdirSync(outdir, { recursive: true });
   const result = await esbuild.build({ ...common, ...plan.options, outdir });
   const own = Object.keys(result.metafile.inputs).map((p) => resolve(root, p)).filter((p) => p.startsWith(src + '/'));
-  const inputs = Object.fromEntries(own.map((p) => [relative(root, p), createHash('sha256').update(readFileSync(p)).digest('hex')]));
+  const inputs = Object.fromEntries(own.map((p) => [relative(root, p), sha256(p)]));
   const lockfile = join(root, 'node_modules', '.package-lock.json');
-  const lock = existsSync(lockfile) ? createHash('sha256').update(readFileSync(lockfile)).digest('hex') : null;
+  const lock = existsSync(lockfile) ? sha256(lockfile) : null;
   writeFileSync(join(outdir, 'inputs.json'), JSON.stringify({ entry: plan.entry, inputs, lockfile: lock, packages: packagesOf(Object.keys(result.metafile.inputs)) }, null, 1) + '\n');
   const files = Object.keys(result.metafile.outputs).filter((p) => p.endsWith('.mjs')).length;
   console.log(`» bundle ${plan.name}: ${files} file(s) from ${Object.keys(result.metafile.inputs).length} modules in ${((performance.now() - started) / 1000).toFixed(1)} s (dist/bundle/${plan.name})`);

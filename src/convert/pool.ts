@@ -24,8 +24,8 @@ import { COMMON_FAMILIES, FAMILIES, type Family } from './families.js';
 import { spawnOptionsFor } from './spawn-options.js';
 import { nodeBaselineBytes } from './node-baseline.js';
 import { BUILD_TIMEOUT_MS, CompileCache } from './compile-cache.js';
-import { bundledFamily, MODULES_WORKER, workerBundle } from './worker-script.js';
-import type { BundleState } from '../bundles.js';
+import { bundledFamily, MODULES_WORKER } from './worker-script.js';
+import { shippedBundle, type BundleState } from '../bundles.js';
 
 /** jail.spawn (or anything with its contract). */
 export type JailSpawn = (cmd: string, args: string[], opts: JailSpawnOptions) => JailHandle | Promise<JailHandle>;
@@ -66,7 +66,7 @@ export interface PoolOptions {
   readyTimeoutMs?: number;
   nodePath?: string;
   workerScript?: string;
-  /** Built-in families run the bundled worker when it is built and current (default true; worker-script.ts). */
+  /** Built-in families run the bundled worker when it is built and current (default true; src/bundles.ts). */
   bundle?: boolean;
   /** Folders workers may read besides their in/ (the package root with node_modules). */
   readRoots?: string[];
@@ -182,19 +182,24 @@ export class WarmPool {
   constructor(private readonly opts: PoolOptions) {
     this.script = opts.workerScript ?? MODULES_WORKER;
     // A pool given its own script (a test, the bench's "before") runs that script for every family.
-    this.bundle = opts.workerScript ? { unavailable: 'a worker script was given' } : opts.bundle === false ? { unavailable: 'turned off' } : workerBundle();
+    this.bundle = opts.workerScript ? { unavailable: 'a worker script was given' } : opts.bundle === false ? { unavailable: 'turned off' } : shippedBundle('worker');
     this.nodePath = opts.nodePath ?? process.execPath;
     // Only where Landlock can keep it read-only for workers (checked again for each worker).
     const landlock = probe().layers.landlock;
     const off = opts.compileCache === false || opts.tripwire === false ? 'turned off' : !opts.dataDir ? 'no data dir' : !landlock.available ? `Landlock is not available (${landlock.reason}): the cache would be writable by workers` : null;
     // The builder rehearses every built-in family in the script they run: the bundle, if any.
-    this.cache = new CompileCache(opts.dataDir ?? '', this.nodePath, this.scriptFor('image'), off === null, off ?? '');
+    this.cache = new CompileCache(opts.dataDir ?? '', this.nodePath, this.builtinScript(), off === null, off ?? '');
     void nodeBaselineBytes(this.nodePath, [`--max-old-space-size=${opts.memoryMb}`]);
+  }
+
+  /** The script built-in families' workers (and the compile-cache builder) run: the bundle, if current. */
+  private builtinScript(): string {
+    return 'script' in this.bundle ? this.bundle.script : this.script;
   }
 
   /** The script a worker of `family` runs. */
   private scriptFor(family: Family): string {
-    return 'script' in this.bundle && bundledFamily(family) ? this.bundle.script : this.script;
+    return bundledFamily(family) ? this.builtinScript() : this.script;
   }
 
   private slot(f: Family): Slot {
@@ -410,7 +415,7 @@ export class WarmPool {
     const rlimitBytes = o.rlimitBytes ?? (await nodeBaselineBytes(this.nodePath, [heapArg])) + (o.memoryMb + (fo.nativeHeadroomMb ?? NATIVE_HEADROOM_MB)) * 1024 * 1024;
     let handle: JailHandle;
     try {
-      handle = await o.spawn(this.nodePath, [heapArg, mode.kind === 'build-cache' ? this.scriptFor('image') : this.scriptFor(family)], {
+      handle = await o.spawn(this.nodePath, [heapArg, mode.kind === 'build-cache' ? this.builtinScript() : this.scriptFor(family)], {
         cwd: folder.root,
         env,
         stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

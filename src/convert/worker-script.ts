@@ -4,15 +4,9 @@
 // (its own `zod`, `instanceof` against our exports).
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { shippedBundle, type BundleState } from '../bundles.js';
 import type { Family } from './families.js';
 
 export const MODULES_WORKER = join(dirname(fileURLToPath(import.meta.url)), 'worker.js');
-
-/** The bundled worker, or why there is none. */
-export function workerBundle(): BundleState {
-  return shippedBundle('worker');
-}
 
 /** Families that run our code only: they may run the bundle. */
 export function bundledFamily(family: Family): boolean {

@@ -1,12 +1,10 @@
 // How a Node child or worker thread gets the tripwire before any of its own modules: an
 // `--import` of register.js (absolute file URL, so it works from any cwd and inside a jail).
 import { fileURLToPath } from 'node:url';
+import { tripwireFileUrl } from './own-files.js';
 
-/**
- * file:// URL of register.js next to this file (dist/src/isolation/tripwire/register.js), or of
- * the bundled register.mjs when this code runs from it (dist/bundle/tripwire: src/bundles.ts).
- */
-export const registerUrl: string = new URL(import.meta.url.endsWith('.mjs') ? './register.mjs' : './register.js', import.meta.url).href;
+/** file:// URL of register.js (dist/src/isolation/tripwire/register.js), or of the bundled register.mjs when this code runs from it. */
+export const registerUrl: string = tripwireFileUrl('./register.js').href;
 export const registerPath: string = fileURLToPath(registerUrl);
 
 const REGISTER_SPECIFIER = /(^|[/\\])tripwire[/\\]register(\.m?js)?$|^hermetic\/tripwire\/register$/;

@@ -7,6 +7,7 @@ import { block } from '../block.js';
 import { p2pPackageOf } from '../p2p.js';
 import { packageFromPath } from '../attribution.js';
 import { NetworkBlockedError } from '../errors.js';
+import { tripwireFileUrl } from '../own-files.js';
 import type { P2PImportMessage } from './esm-loader.js';
 
 interface ResolveContext { parentURL?: string; conditions?: readonly string[] }
@@ -49,9 +50,7 @@ export function installEsmModuleHook(): EsmHookKind {
     const { port1, port2 } = new MessageChannel();
     port1.on('message', (m: P2PImportMessage) => { blockImport(m.pkg, m.parentURL); });
     port1.unref();
-    // Bundled (dist/bundle/tripwire/register.mjs), the loader sits beside it as esm-loader.mjs.
-    const loader = new URL(import.meta.url.endsWith('.mjs') ? './esm-loader.mjs' : './esm-loader.js', import.meta.url);
-    api.register(loader.href, import.meta.url, { data: { port: port2 }, transferList: [port2] });
+    api.register(tripwireFileUrl('./hooks/esm-loader.js').href, import.meta.url, { data: { port: port2 }, transferList: [port2] });
     return 'register';
   }
   return null;
