@@ -113,6 +113,12 @@ export interface JobRequest {
   combine?: boolean;
   /** The request's uploads (spooled by the route): their folder becomes the job's. */
   spool?: Spool;
+  /**
+   * The caller hands the job id to a client before the job ends (an async request's 202): the
+   * job's row is written before submitJob returns, so a crash right after cannot lose a job the
+   * client was told about. Other rows stay deferred (records.ts).
+   */
+  acknowledged?: boolean;
 }
 
 export interface ServiceStats {
@@ -422,6 +428,7 @@ export class ConvertService implements LaneHost {
       id, converter: job.view.converter ?? 'auto', status: 'queued', inputBytes, queuedAt,
       fileNames: this.o.config.logFileNames ? names.filter((n): n is string => n !== null) : null,
     });
+    if (req.acknowledged) this.records.flush();
     if (mustWait) this.queue.push(job, this.retryAfter());
     else this.startJob(job);
     this.changed(job);

@@ -151,6 +151,32 @@ test('?async=1 → 202 {jobId}; poll; download once; Markdown remote references 
   assert.equal((await fetch(`${srv.base}/api/jobs/${jobId}/result`, { headers: srv.auth })).status, 410);
 });
 
+test('a 202 job id is stored before the answer: its row exists when submitJob returns (a kill -9 right after cannot lose it)', async () => {
+  // Job rows are written behind the conversion (records.ts); one whose id goes to the client in
+  // a 202 is not: after a crash, GET /api/jobs/:id must still answer it (load-crash.test.ts).
+  const svc = srv.s.ctx.jobs as ConvertService;
+  const original = svc.submitJob.bind(svc);
+  const storedAtReturn: Record<string, boolean> = {};
+  svc.submitJob = (req) => {
+    const view = original(req);
+    storedAtReturn[view.id] = srv.s.ctx.store.jobs.get(view.id) !== null;
+    return view;
+  };
+  try {
+    const post = (q: string) => fetch(`${srv.base}/api/convert?${q}&to=json&from=yaml`, { method: 'POST', headers: { ...srv.auth, 'content-type': 'application/octet-stream' }, body: 'a: 1\n' });
+    const asyncRes = await post('async=1');
+    assert.equal(asyncRes.status, 202);
+    const { jobId } = (await asyncRes.json()) as { jobId: string };
+    const syncRes = await post('respond=json');
+    assert.equal(syncRes.status, 200);
+    const syncId = ((await syncRes.json()) as { job: { id: string } }).job.id;
+    assert.deepEqual(storedAtReturn, { [jobId]: true, [syncId]: false },
+      'the async job\'s row is written at once; a synchronous one stays deferred (positive control: the deferral is real)');
+  } finally {
+    svc.submitJob = original;
+  }
+});
+
 test('DELETE a running job: its worker is killed, its files removed, the job ends cancelled', async () => {
   const res = await fetch(`${srv.base}/api/convert?async=1&to=txt&from=txt&converter=test-spin`, { method: 'POST', headers: { ...srv.auth, 'content-type': 'application/octet-stream' }, body: 'x' });
   const { jobId } = (await res.json()) as { jobId: string };

@@ -231,6 +231,7 @@ export const convertRoutes: RoutePlugin = async (app, ctx) => {
       spool.discard();
       refuse(reply, multipartError(e, limit));
     }
+    const wantsAsync = flag(f.async) || f.wait === 'false';
     let job: JobView;
     try {
       const to = field(f.to, 'to');
@@ -239,13 +240,13 @@ export const convertRoutes: RoutePlugin = async (app, ctx) => {
       job = svc.submitJob({
         to, from: field(f.from, 'from') ?? null, converter: field(f.converter, 'converter') ?? null,
         options: parseOptions(typeof f.options === 'string' ? f.options : undefined), files, combine: flag(f.combine), spool,
+        acknowledged: wantsAsync,
       });
     } catch (e) {
       spool.discard();
       withRetryAfter(reply, e);
     }
     const batch = job.files.length > 1;
-    const wantsAsync = flag(f.async) || f.wait === 'false';
     if (wantsAsync) {
       if (!batch) return reply.code(202).send({ jobId: job.id, job });
       const files = fileJobs(svc, job);
