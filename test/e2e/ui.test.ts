@@ -45,16 +45,21 @@ async function open(page: Page, srv: Served): Promise<void> {
   await page.evaluate(() => {
     const seen: Record<string, string[]> = {};
     (window as unknown as { __statuses: typeof seen }).__statuses = seen;
+    // Several changes in one task (the upload's answer says 'queued', the stream had already
+    // said 'running') arrive in one callback: each record's new value is the next record's old
+    // value on the same row, the last one's is the row's value now — reading the row's current
+    // value for every record would drop the states in between.
     new MutationObserver((records) => {
-      for (const r of records) {
+      records.forEach((r, i) => {
         const li = r.target as HTMLElement;
         const name = li.dataset['name'];
-        const status = li.dataset['status'];
-        if (!name || !status) continue;
+        const later = records.slice(i + 1).find((x) => x.target === li);
+        const status = later ? later.oldValue : li.dataset['status'];
+        if (!name || !status) return;
         const list = (seen[name] ??= []);
         if (list.at(-1) !== status) list.push(status);
-      }
-    }).observe(document.getElementById('convert-form')!, { subtree: true, attributes: true, attributeFilter: ['data-status'] });
+      });
+    }).observe(document.getElementById('convert-form')!, { subtree: true, attributes: true, attributeOldValue: true, attributeFilter: ['data-status'] });
   });
 }
 
@@ -166,6 +171,18 @@ test('the web UI in Chromium: conversions, isolation panel, live events, 390 px 
     assert.equal(blocked.outcome, 'TypeError');
     assert.deepEqual(blocked.violations, ['connect-src']);
     assert.equal(hits, 0, 'the other server saw nothing');
+  });
+
+  await t.test('the status recorder keeps every state, also several set in one task (the checks below rely on it)', async () => {
+    await open(page, srv);
+    await page.evaluate(() => {
+      const li = document.createElement('li');
+      li.dataset['name'] = 'recorder probe';
+      document.getElementById('convert-form')!.append(li);
+      for (const s of ['ready', 'uploading', 'queued', 'converting']) li.dataset['status'] = s;
+      return new Promise((r) => setTimeout(() => { li.remove(); r(null); }, 50));
+    });
+    assert.deepEqual(await statuses(page, 'recorder probe'), ['ready', 'uploading', 'queued', 'converting']);
   });
 
   await t.test('one file: PNG → WebP through the picker; upload %, queued, converting, done; the download is a WebP', async () => {
