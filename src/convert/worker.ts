@@ -157,12 +157,15 @@ async function main(): Promise<void> {
   if (!isFamily(family)) throw new Error(`unknown worker family '${family}'`);
   // The bundle (dist/bundle/worker, an .mjs) has zod's English locale alone built in.
   if (family !== 'plugin' && family !== 'all' && !import.meta.url.endsWith('.mjs')) leanZodLocales();
-  const [E, { importFamily, rehearse }, { ConverterRegistry }, { loadPlugins }, { detectFormat }, fs, path] = await Promise.all([
-    import('./errors.js'), import('./converters/load.js'), import('./registry.js'), import('./plugins.js'), import('./detect.js'),
+  const [E, { importFamily, rehearse }, { ConverterRegistry }, { detectFormat }, fs, path] = await Promise.all([
+    import('./errors.js'), import('./converters/load.js'), import('./registry.js'), import('./detect.js'),
     import('node:fs/promises'), import('node:path'),
   ]);
-  // User modules only where they may be asked for: plugin workers and the catalog ('all').
-  const plugins = family === 'plugin' || family === 'all' ? await loadPlugins(process.env.HERMETIC_CONVERTERS_DIR) : { converters: [], errors: [] };
+  // User modules only where they may be asked for: plugin workers and the catalog ('all'). The
+  // loader itself too: it builds the config's schema on import, CPU a built-in family never needs.
+  const plugins = family === 'plugin' || family === 'all'
+    ? await (await import('./plugins.js')).loadPlugins(process.env.HERMETIC_CONVERTERS_DIR)
+    : { converters: [], errors: [] };
   const fam = await importFamily(family as Family);
   // A user plugin may predate a built-in of the same id (a hand-written 'pandoc'): reported, not fatal.
   const taken = new Set(fam.converters.map((c) => c.manifest.id));
