@@ -14,7 +14,8 @@ import { SYSTEM_TOOLS, toolSpec } from './system-tools.js';
  */
 export const BUILTIN_FAMILIES = ['image', 'document', 'data', 'spreadsheet', 'pdf', 'ocr', 'office', 'system'] as const;
 /** 'plugin': the user's converter modules only; 'all': every module (catalog, or an input of unknown type). */
-export type Family = (typeof BUILTIN_FAMILIES)[number] | 'plugin' | 'all';
+export type BuiltinFamily = (typeof BUILTIN_FAMILIES)[number];
+export type Family = BuiltinFamily | 'plugin' | 'all';
 export const FAMILIES: readonly Family[] = [...BUILTIN_FAMILIES, 'plugin', 'all'];
 /** Kept warm (one each) even before any demand: the conversions people do most. */
 export const COMMON_FAMILIES: readonly Family[] = ['image', 'data', 'document'];
@@ -29,12 +30,17 @@ export function isFamily(s: unknown): s is Family {
   return typeof s === 'string' && (FAMILIES as readonly string[]).includes(s);
 }
 
+/** A family whose workers run our converters only (not 'plugin' or 'all', which load the user's modules). */
+export function isBuiltinFamily(s: unknown): s is BuiltinFamily {
+  return typeof s === 'string' && (BUILTIN_FAMILIES as readonly string[]).includes(s);
+}
+
 /**
  * The family whose worker can run from→to (the converter that registry.find() would pick; a
  * unit test keeps the two in step). `from` null (no declared format, no extension): 'all'.
  */
 export function familyFor(from: FormatId | null, to: FormatId, converter?: string | null, available?: (tool: string) => boolean): Family {
-  if (converter) return toolSpec(converter)?.family ?? ((BUILTIN_FAMILIES as readonly string[]).includes(converter) ? (converter as Family) : 'plugin');
+  if (converter) return toolSpec(converter)?.family ?? (isBuiltinFamily(converter) ? converter : 'plugin');
   if (from === null) return 'all';
   // The JavaScript converters first (lighter, always there); their pairs exactly.
   if (RASTER.has(from) && RASTER.has(to)) return 'image';

@@ -20,11 +20,11 @@ import { ConvertError } from './errors.js';
 import { createJobFolder, removeJobFolder, type JobFolder } from './jobdir.js';
 import { isReady, type ReadyMessage, type StartupTiming } from './protocol.js';
 import { processStartTime } from './proc.js';
-import { COMMON_FAMILIES, FAMILIES, type Family } from './families.js';
+import { COMMON_FAMILIES, FAMILIES, isBuiltinFamily, type Family } from './families.js';
 import { spawnOptionsFor } from './spawn-options.js';
 import { nodeBaselineBytes } from './node-baseline.js';
 import { BUILD_TIMEOUT_MS, CompileCache } from './compile-cache.js';
-import { bundledFamily, MODULES_WORKER } from './worker-script.js';
+import { MODULES_WORKER } from './worker-script.js';
 import { shippedBundle, type BundleState } from '../bundles.js';
 
 /** jail.spawn (or anything with its contract). */
@@ -199,7 +199,7 @@ export class WarmPool {
 
   /** The script a worker of `family` runs. */
   private scriptFor(family: Family): string {
-    return bundledFamily(family) ? this.builtinScript() : this.script;
+    return isBuiltinFamily(family) ? this.builtinScript() : this.script;
   }
 
   private slot(f: Family): Slot {

@@ -1,14 +1,8 @@
-// Which script a worker runs. Built-in families run the bundled worker (src/bundles.ts: the same
-// code in a few files, so a fresh worker spends about half the import CPU). Plugin and 'all'
-// workers run the modules as tsc wrote them, so a user's converter meets the package as it is
-// (its own `zod`, `instanceof` against our exports).
+// Which script a worker runs. Built-in families (families.ts isBuiltinFamily) run the bundled
+// worker (src/bundles.ts: the same code in a few files, so a fresh worker spends about half the
+// import CPU). Plugin and 'all' workers run the modules as tsc wrote them, so a user's converter
+// meets the package as it is (its own `zod`, `instanceof` against our exports).
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Family } from './families.js';
 
 export const MODULES_WORKER = join(dirname(fileURLToPath(import.meta.url)), 'worker.js');
-
-/** Families that run our code only: they may run the bundle. */
-export function bundledFamily(family: Family): boolean {
-  return family !== 'plugin' && family !== 'all';
-}

@@ -11,7 +11,7 @@
 // Only tiny modules are imported statically: the heavy ones (zod, file-type, the converters)
 // are loaded in main(), so the start-up breakdown can tell Node + tripwire from the imports.
 import { isJob, type JobMessage, type ReadyMessage, type ResultMessage, type StartupTiming } from './protocol.js';
-import { isFamily, type Family } from './families.js';
+import { isBuiltinFamily, isFamily, type Family } from './families.js';
 import { capThreadCodeRange } from './worker-threads.js';
 import { leanZodLocales } from './lean-imports.js';
 
@@ -156,16 +156,16 @@ async function main(): Promise<void> {
   const family = process.env.HERMETIC_WORKER_FAMILY ?? 'all';
   if (!isFamily(family)) throw new Error(`unknown worker family '${family}'`);
   // The bundle (dist/bundle/worker, an .mjs) has zod's English locale alone built in.
-  if (family !== 'plugin' && family !== 'all' && !import.meta.url.endsWith('.mjs')) leanZodLocales();
+  if (isBuiltinFamily(family) && !import.meta.url.endsWith('.mjs')) leanZodLocales();
   const [E, { importFamily, rehearse }, { ConverterRegistry }, { detectFormat }, fs, path] = await Promise.all([
     import('./errors.js'), import('./converters/load.js'), import('./registry.js'), import('./detect.js'),
     import('node:fs/promises'), import('node:path'),
   ]);
   // User modules only where they may be asked for: plugin workers and the catalog ('all'). The
   // loader itself too: it builds the config's schema on import, CPU a built-in family never needs.
-  const plugins = family === 'plugin' || family === 'all'
-    ? await (await import('./plugins.js')).loadPlugins(process.env.HERMETIC_CONVERTERS_DIR)
-    : { converters: [], errors: [] };
+  const plugins = isBuiltinFamily(family)
+    ? { converters: [], errors: [] }
+    : await (await import('./plugins.js')).loadPlugins(process.env.HERMETIC_CONVERTERS_DIR);
   const fam = await importFamily(family as Family);
   // A user plugin may predate a built-in of the same id (a hand-written 'pandoc'): reported, not fatal.
   const taken = new Set(fam.converters.map((c) => c.manifest.id));

@@ -5,12 +5,11 @@
 // needed (the pool passes them: HERMETIC_WORKER_PAIRS) — a worker preloads what is being asked
 // for, and a converter imports anything else when a file first needs it.
 import type { Converter } from '../types.js';
-import type { Family } from '../families.js';
+import type { BuiltinFamily, Family } from '../families.js';
 import type { FormatId } from '../formats.js';
 import { pairsOf } from '../registry.js';
 
 type FamilyModule = { warm?: (pairs?: readonly string[]) => Promise<void> } & Record<string, unknown>;
-type BuiltinFamily = Exclude<Family, 'plugin' | 'all'>;
 
 const LOADERS: Record<BuiltinFamily, () => Promise<{ mod: FamilyModule; converters: Converter[] }>> = {
   image: async () => { const m = await import('./image.js'); return { mod: m, converters: [m.imageConverter as unknown as Converter] }; },
